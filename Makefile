@@ -1,0 +1,29 @@
+# The two commands. Each creates .venv on its own, so either works first on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+
+.PHONY: demo test bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# The guided tour: training, graphs, explorer pages and plots, written under out/.
+demo: $(PY)
+	$(PIP) install --quiet -e ".[wasm,plot]"
+	$(PY) -m demos tour --out out
+
+# The whole suite, with everything the optional checks need (but torch, see .ci/run).
+test: $(PY)
+	$(PIP) install --quiet -e ".[test]"
+	$(PY) -m pytest $(PYTEST_ARGS); status=$$?; echo $$status > $(VENV)/pytest-exit-code; exit $$status
+
+# Side-by-side speed and memory against micrograd (not part of the test run).
+bench: $(PY)
+	$(PIP) install --quiet -e ".[bench]"
+	$(PY) benchmarks/engine.py
+	$(PY) benchmarks/moons.py
+
+clean:
+	rm -rf $(VENV) out build *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,25 @@
+"""blameflow's engine: scalar reverse-mode automatic differentiation.
+
+    >>> from autograd import Value
+    >>> x, w, b = Value(2.0, "x"), Value(0.4, "w"), Value(0.1, "b")
+    >>> y = (x * w + b).sigmoid()
+    >>> y.backward()
+    >>> round(y.data, 4), round(w.grad, 4)
+    (0.7109, 0.4112)
+"""
+
+from autograd.backward import gradients, topological_order
+from autograd.errors import DomainError, GradcheckError
+from autograd.functional import grad, hessian, value_and_grad
+from autograd.functions import exp, leaky_relu, log, relu, sigmoid, softplus, sqrt, tanh
+from autograd.gradcheck import gradcheck
+from autograd.mode import enable_grad, is_grad_enabled, no_grad, scope
+from autograd.primitives import TABLE, Primitive
+from autograd.value import Value, apply, constant, dot, sum  # noqa: A004
+
+__all__ = [
+    "TABLE", "DomainError", "GradcheckError", "Primitive", "Value", "apply", "constant",
+    "dot", "enable_grad", "exp", "grad", "gradcheck", "gradients", "hessian",
+    "is_grad_enabled", "leaky_relu", "log", "no_grad", "relu", "scope", "sigmoid",
+    "softplus", "sqrt", "sum", "tanh", "topological_order", "value_and_grad",
+]

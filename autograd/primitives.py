@@ -1,0 +1,190 @@
+"""The table of primitives: every operation blameflow knows, declared once.
+
+Each entry puts a forward function (floats in, a float out) next to its local derivative
+rule: how much the output moves per unit change of each input. The reverse sweep
+multiplies these local derivatives by the gradient arriving from above; that product
+is the chain rule, one node at a time.
+
+Rules receive the inputs and the output `out` (reusing `out` is cheaper: d tanh = 1 - out^2).
+They use only arithmetic and the functions of `autograd.functions`, so the same rule
+runs on floats (fast backward) and on Values (the gradient gets a graph of its own, and
+differentiating it again gives second and third derivatives).
+
+The table doubles as the test catalogue: tests walk it and check every entry against
+central differences and PyTorch. Adding an operation is one `_declare` call plus its test.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autograd.errors import DomainError
+from autograd.functions import log, sigmoid, stable_sigmoid, stable_softplus
+
+# Python's own errors from math.log(0), 1/0, math.pow(-8, 0.5), math.exp(1000) ...
+# are caught and re-raised with the operation's name, the values and the nodes.
+ARITHMETIC_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+
+
+class Primitive:
+    """One operation: its forward function, its local derivatives and its domain.
+
+    arity: 1 (unary), 2 (binary) or None (n-ary: takes a list of inputs).
+    derivative: unary (x, out) -> d out/d x; binary (x, y, out) -> (d out/d x, d out/d y);
+        n-ary (xs, out) -> [d out/d x_i for each i].
+    domain: for each input, "real", "positive" or "nonzero": where the operation and its
+        derivative are finite. Tests and `autograd.testing` draw inputs from it.
+    kinks: points of the first input where the derivative jumps (relu at 0); the
+        derivative there is a convention (PyTorch's), and central differences cannot check it.
+    requirement: the domain in words, for error messages.
+    math: the derivative in plain text, for learners and for the explorer.
+    """
+
+    __slots__ = ("name", "symbol", "arity", "forward", "derivative", "domain", "kinks",
+                 "requirement", "math")
+
+    def __init__(self, name: str, symbol: str, arity: int | None, forward: Callable,
+                 derivative: Callable, math: str, domain: tuple[str, ...] = ("real",),
+                 kinks: tuple[float, ...] = (), requirement: str = "") -> None:
+        self.name = name
+        self.symbol = symbol
+        self.arity = arity
+        self.forward = forward
+        self.derivative = derivative
+        self.math = math
+        self.domain = domain
+        self.kinks = kinks
+        self.requirement = requirement
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+    @property
+    def smooth(self) -> bool:
+        """True when the derivative is continuous everywhere in the domain."""
+        return not self.kinks
+
+    def partials(self, inputs: Sequence[Any], out: Any) -> Sequence[Any]:
+        """Local derivatives d out / d input_i, one per input, whatever the arity."""
+        if self.arity == 1:
+            return (self.derivative(inputs[0], out),)
+        if self.arity == 2:
+            return self.derivative(inputs[0], inputs[1], out)
+        return self.derivative(inputs, out)
+
+    def evaluate(self, *inputs: float) -> float:
+        """Run the forward function on floats, turning Python's math errors into ours."""
+        args = inputs if self.arity is not None else (list(inputs),)
+        try:
+            return self.forward(*args)
+        except ARITHMETIC_ERRORS as error:
+            raise self.input_error(error, inputs, [None] * len(inputs)) from None
+
+    def input_error(self, error: Exception, values: Sequence[float],
+                    nodes: Sequence[str | None]) -> Exception:
+        """The error for inputs outside the domain: names the op, the values and the nodes.
+
+        nodes: a description of each input node ("node 'x'", "a constant"), or None.
+        """
+        described = ", ".join(_describe(v, label) for v, label in zip(values, nodes))
+        if isinstance(error, OverflowError):
+            return OverflowError(
+                f"{self.name}: the result is too large for a float at {described}. "
+                f"Scale the input down, or use a stable form (sigmoid, softplus, "
+                f"log-sum-exp) instead of exp.")
+        return DomainError(
+            f"{self.name}: {self.requirement or 'input outside the domain'}; got {described}. "
+            f"Check the values that reach this node, or shift/clamp them into the domain.")
+
+    def derivative_error(self, values: Sequence[float], nodes: Sequence[str | None]) -> DomainError:
+        """The error for a point where the local derivative is infinite (sqrt at 0)."""
+        described = ", ".join(_describe(v, label) for v, label in zip(values, nodes))
+        return DomainError(
+            f"backward through {self.name}: the derivative is infinite at {described} "
+            f"({self.math}). Keep the input away from that point, e.g. sqrt(x + 1e-12).")
+
+
+def _describe(value: float, who: str | None) -> str:
+    return f"{value!r}" if who is None else f"{value!r} ({who})"
+
+
+TABLE: dict[str, Primitive] = {}
+
+
+def _declare(name: str, symbol: str, arity: int | None, forward: Callable,
+             derivative: Callable, math: str, **details: Any) -> Primitive:
+    primitive = Primitive(name, symbol, arity, forward, derivative, math, **details)
+    TABLE[name] = primitive
+    return primitive
+
+
+def _sign(x: Any) -> float:
+    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+
+
+def _dot_forward(values: list[float]) -> float:
+    half = len(values) // 2
+    return sum(map(operator.mul, values[:half], values[half:]))
+
+
+def _dot_derivative(values: Sequence[Any], out: Any) -> list[Any]:
+    # d/dw_i (sum_j w_j x_j) = x_i and d/dx_i = w_i: each weight's partial is its input.
+    half = len(values) // 2
+    return list(values[half:]) + list(values[:half])
+
+
+def _pow_derivative(x: Any, y: Any, out: Any) -> tuple[Any, Any]:
+    # d/dx x^y = y x^(y-1). d/dy x^y = x^y log x, real only for x > 0; for x <= 0 the
+    # exponent must be a constant (x**2 with x < 0), so its derivative is never used: 0.
+    return y * x ** (y - 1), (out * log(x) if x > 0 else 0.0)
+
+
+# ---- binary arithmetic -------------------------------------------------------------
+ADD = _declare("add", "+", 2, operator.add, lambda x, y, out: (1.0, 1.0),
+               "d/dx (x + y) = 1, d/dy (x + y) = 1")
+SUB = _declare("sub", "-", 2, operator.sub, lambda x, y, out: (1.0, -1.0),
+               "d/dx (x - y) = 1, d/dy (x - y) = -1")
+MUL = _declare("mul", "*", 2, operator.mul, lambda x, y, out: (y, x),
+               "d/dx (x * y) = y, d/dy (x * y) = x")
+DIV = _declare("div", "/", 2, operator.truediv, lambda x, y, out: (1 / y, -out / y),
+               "d/dx (x / y) = 1 / y, d/dy (x / y) = -x / y^2",
+               domain=("real", "nonzero"), requirement="division by zero (needs y != 0)")
+POW = _declare("pow", "**", 2, math.pow, _pow_derivative,
+               "d/dx x^y = y * x^(y-1), d/dy x^y = x^y * log(x)",
+               domain=("positive", "real"),
+               requirement="needs x > 0, or x < 0 with an integer power, or x = 0 with a "
+                           "power >= 0")
+
+# ---- unary ----------------------------------------------------------------------------
+NEG = _declare("neg", "-", 1, operator.neg, lambda x, out: -1.0, "d/dx (-x) = -1")
+ABS = _declare("abs", "abs", 1, abs, lambda x, out: _sign(x), "d/dx |x| = sign(x)", kinks=(0.0,))
+IDENTITY = _declare("identity", "id", 1, lambda x: x, lambda x, out: 1.0, "d/dx x = 1")
+EXP = _declare("exp", "exp", 1, math.exp, lambda x, out: out, "d/dx exp(x) = exp(x)")
+LOG = _declare("log", "log", 1, math.log, lambda x, out: 1 / x, "d/dx log(x) = 1 / x",
+               domain=("positive",), requirement="needs x > 0")
+SQRT = _declare("sqrt", "sqrt", 1, math.sqrt, lambda x, out: 0.5 / out,
+                "d/dx sqrt(x) = 1 / (2 sqrt(x))", domain=("positive",),
+                requirement="needs x >= 0")
+TANH = _declare("tanh", "tanh", 1, math.tanh, lambda x, out: 1 - out * out,
+                "d/dx tanh(x) = 1 - tanh(x)^2")
+SIGMOID = _declare("sigmoid", "sigmoid", 1, stable_sigmoid, lambda x, out: out * (1 - out),
+                   "d/dx sigmoid(x) = sigmoid(x) * (1 - sigmoid(x))")
+RELU = _declare("relu", "relu", 1, lambda x: x if x > 0.0 else 0.0,
+                lambda x, out: 1.0 if x > 0 else 0.0,
+                "d/dx relu(x) = 1 if x > 0 else 0", kinks=(0.0,))
+SOFTPLUS = _declare("softplus", "softplus", 1, stable_softplus, lambda x, out: sigmoid(x),
+                    "d/dx softplus(x) = sigmoid(x)")
+# The slope is a second input (a constant), so the table stays a table of plain functions.
+LEAKY_RELU = _declare("leaky_relu", "leaky_relu", 2,
+                      lambda x, slope: x if x > 0.0 else slope * x,
+                      lambda x, slope, out: (1.0 if x > 0 else slope, 0.0 if x > 0 else x),
+                      "d/dx leaky_relu(x) = 1 if x > 0 else slope", kinks=(0.0,))
+
+# ---- fused n-ary: one node instead of a chain of 2n ---------------------------------
+SUM = _declare("sum", "sum", None, sum, lambda xs, out: [1.0] * len(xs),
+               "d/dx_i (x_1 + ... + x_n) = 1")
+DOT = _declare("dot", "dot", None, _dot_forward, _dot_derivative,
+               "d/dw_i (w . x) = x_i, d/dx_i (w . x) = w_i")

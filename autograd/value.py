@@ -1,0 +1,323 @@
+"""Value: a scalar that remembers how it was computed.
+
+Every operation on Values creates a new Value (a node) that stores its inputs (its
+children, as a tuple) and the primitive that made it. Nothing points from a child back to
+its parents and no node holds a closure, so a graph is freed by reference counting the
+moment the last reference to its output goes away.
+"""
+
+from __future__ import annotations
+
+import itertools
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from autograd import mode
+from autograd.backward import backward as _backward_sweep
+from autograd.primitives import (
+    ABS,
+    ADD,
+    ARITHMETIC_ERRORS,
+    DIV,
+    DOT,
+    EXP,
+    IDENTITY,
+    LEAKY_RELU,
+    LOG,
+    MUL,
+    NEG,
+    POW,
+    RELU,
+    SIGMOID,
+    SOFTPLUS,
+    SQRT,
+    SUB,
+    SUM,
+    TANH,
+    Primitive,
+)
+
+LEAF_KINDS = ("input", "parameter", "constant")
+
+
+class Value:
+    """A scalar in a computation graph.
+
+    data: the number (always a float).
+    grad: d(output)/d(this Value), filled in by `output.backward()`; starts at 0.0.
+    label: a name for pictures and error messages ("w1", "loss").
+    scope: the `scope(...)` path the node was created in ("layer0/neuron3"), or "".
+    """
+
+    __slots__ = ("data", "grad", "label", "scope", "_children", "_op", "_serial")
+
+    def __init__(self, data: float, label: str = "", kind: str = "input") -> None:
+        """Wrap a number. kind: "input" (default), "parameter" (trained) or "constant"."""
+        self.data = _number(data, "Value()")
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+        if kind not in LEAF_KINDS:
+            raise ValueError(f"Value kind must be one of {LEAF_KINDS}, got {kind!r}")
+        self.grad = 0.0
+        self.label = label
+        self.scope = mode.current_scope
+        self._children: tuple[Value, ...] = ()
+        self._op: Primitive | str = kind
+        self._serial = _next_serial()
+
+    # ---- what viz and learners read ------------------------------------------------------
+    @property
+    def op(self) -> str:
+        """The name of the primitive that made this Value, or "" for a leaf."""
+        op = self._op
+        return op.name if op.__class__ is Primitive else ""
+
+    @property
+    def primitive(self) -> Primitive | None:
+        """The table entry that made this Value (None for a leaf)."""
+        op = self._op
+        return op if op.__class__ is Primitive else None
+
+    @property
+    def children(self) -> tuple[Value, ...]:
+        """The Values this one was computed from, in argument order (empty for a leaf)."""
+        return self._children
+
+    @property
+    def kind(self) -> str:
+        """"computed", or for a leaf: "input", "parameter" or "constant"."""
+        op = self._op
+        return "computed" if op.__class__ is Primitive else op
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self._children
+
+    def __repr__(self) -> str:
+        label = f"{self.label!r}, " if self.label else ""
+        return f"Value({label}data={self.data:.6g}, grad={self.grad:.6g})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # ---- comparisons look at data; == and hash stay identity (Values live in sets) --------
+    def __lt__(self, other: Any) -> bool:
+        return self.data < _data_of(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.data <= _data_of(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.data > _data_of(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.data >= _data_of(other)
+
+    # ---- arithmetic: thin calls into the table -------------------------------------------
+    def __add__(self, other: Any) -> Value:
+        return _binary(ADD, self, other)
+
+    def __radd__(self, other: Any) -> Value:
+        return _binary(ADD, other, self)
+
+    def __sub__(self, other: Any) -> Value:
+        return _binary(SUB, self, other)
+
+    def __rsub__(self, other: Any) -> Value:
+        return _binary(SUB, other, self)
+
+    def __mul__(self, other: Any) -> Value:
+        return _binary(MUL, self, other)
+
+    def __rmul__(self, other: Any) -> Value:
+        return _binary(MUL, other, self)
+
+    def __truediv__(self, other: Any) -> Value:
+        return _binary(DIV, self, other)
+
+    def __rtruediv__(self, other: Any) -> Value:
+        return _binary(DIV, other, self)
+
+    def __pow__(self, other: Any) -> Value:
+        return _binary(POW, self, other)
+
+    def __rpow__(self, other: Any) -> Value:
+        return _binary(POW, other, self)
+
+    def __neg__(self) -> Value:
+        return _unary(NEG, self)
+
+    def __abs__(self) -> Value:
+        return _unary(ABS, self)
+
+    def exp(self) -> Value:
+        return _unary(EXP, self)
+
+    def log(self) -> Value:
+        return _unary(LOG, self)
+
+    def sqrt(self) -> Value:
+        return _unary(SQRT, self)
+
+    def tanh(self) -> Value:
+        return _unary(TANH, self)
+
+    def sigmoid(self) -> Value:
+        return _unary(SIGMOID, self)
+
+    def relu(self) -> Value:
+        return _unary(RELU, self)
+
+    def softplus(self) -> Value:
+        return _unary(SOFTPLUS, self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        return _binary(LEAKY_RELU, self, slope)
+
+    # ---- gradients -------------------------------------------------------------------------
+    def backward(self, grad: float = 1.0) -> None:
+        """Fill in .grad of every Value this one depends on: d(self)/d(node).
+
+        Leaves accumulate across calls (add to what is there, as in PyTorch) until you
+        zero them; intermediate nodes are recomputed by each call.
+        """
+        _backward_sweep(self, _number(grad, "backward(grad=...)"))
+
+    def detach(self) -> Value:
+        """A constant leaf with the same data: gradients stop here."""
+        return Value(self.data, self.label, kind="constant")
+
+
+# ---- creating nodes ---------------------------------------------------------------------
+_new_object = object.__new__
+# Every Value gets the next number as it is created. Children always exist before their
+# parents, so sorting by this number gives a topological order: backward() walks it in
+# reverse, the same order on every run.
+_next_serial = itertools.count().__next__
+
+
+def _node(data: float, children: tuple[Value, ...], op: Primitive) -> Value:
+    """A new computed Value; under no_grad() a constant leaf instead (no graph kept)."""
+    node = _new_object(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node.scope = mode.current_scope
+    if mode.grad_enabled:
+        node._children = children
+        node._op = op
+    else:
+        node._children = ()
+        node._op = "constant"
+    node._serial = _next_serial()
+    return node
+
+
+def constant(x: Any) -> Value:
+    """Wrap a number as a constant leaf (a Value is returned as it is)."""
+    if isinstance(x, Value):
+        return x
+    node = _new_object(Value)
+    node.data = _number(x, "a Value operation")
+    node.grad = 0.0
+    node.label = ""
+    node.scope = mode.current_scope
+    node._children = ()
+    node._op = "constant"
+    node._serial = _next_serial()
+    return node
+
+
+def _unary(op: Primitive, x: Value) -> Value:
+    try:
+        data = op.forward(x.data)
+    except ARITHMETIC_ERRORS as error:
+        raise op.input_error(error, (x.data,), (describe(x),)) from None
+    return _node(data, (x,), op)
+
+
+def _binary(op: Primitive, x: Any, y: Any) -> Value:
+    if x.__class__ is not Value:
+        x = _lift(x)
+    if y.__class__ is not Value:
+        y = _lift(y)
+    if x is NotImplemented or y is NotImplemented:
+        return NotImplemented
+    try:
+        data = op.forward(x.data, y.data)
+    except ARITHMETIC_ERRORS as error:
+        raise op.input_error(error, (x.data, y.data), (describe(x), describe(y))) from None
+    return _node(data, (x, y), op)
+
+
+def _nary(op: Primitive, nodes: tuple[Value, ...]) -> Value:
+    """A node for any arity: n-ary forwards take the list, fixed arities the arguments."""
+    values = [node.data for node in nodes]
+    try:
+        data = op.forward(values) if op.arity is None else op.forward(*values)
+    except ARITHMETIC_ERRORS as error:
+        raise op.input_error(error, values, [describe(node) for node in nodes]) from None
+    return _node(data, nodes, op)
+
+
+def _lift(x: Any) -> Any:
+    """A Value for an operator's other operand; NotImplemented lets Python try the other side."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        if isinstance(x, bool):
+            raise TypeError("a bool is not a number here; use 1.0 or 0.0")
+        return NotImplemented
+    return constant(x)
+
+
+def _number(x: Any, where: str) -> float:
+    """float(x) for an int or float; a TypeError naming the type for anything else."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{where} takes an int or float, got {type(x).__name__}: {x!r}")
+    return float(x)
+
+
+def describe(node: Value) -> str:
+    """How error messages name a node: by its label, else by its kind and op."""
+    if node.label:
+        return f"node {node.label!r}"
+    return f"an unlabelled {node.op or node.kind} node"
+
+
+def _data_of(x: Any) -> float:
+    return x.data if isinstance(x, Value) else _number(x, "comparison with a Value")
+
+
+# ---- fused n-ary primitives --------------------------------------------------------------
+def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - autograd.sum, as torch.sum
+    """x_1 + ... + x_n as one node (numbers are lifted to constants); 0.0 for no values."""
+    nodes = tuple(map(constant, values))
+    if not nodes:
+        return constant(0.0)
+    return _nary(SUM, nodes)
+
+
+def dot(weights: Sequence[Any], inputs: Sequence[Any]) -> Value:
+    """w_1 x_1 + ... + w_n x_n as one node: a neuron's weighted sum in a single step."""
+    if len(weights) != len(inputs):
+        raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs; "
+                         f"they must pair up one to one")
+    if not weights:
+        return constant(0.0)
+    return _nary(DOT, tuple(map(constant, weights)) + tuple(map(constant, inputs)))
+
+
+def identity(x: Value) -> Value:
+    """A new node equal to x with derivative 1 (the functional API's fresh input)."""
+    return _unary(IDENTITY, x)
+
+
+def apply(op: Primitive, *inputs: Any) -> Value:
+    """Apply any table entry to Values or numbers: apply(TABLE['tanh'], x)."""
+    nodes = tuple(map(constant, inputs))
+    if op.arity is not None and len(nodes) != op.arity:
+        raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(nodes)}")
+    return _nary(op, nodes)
+

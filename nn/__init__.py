@@ -1,0 +1,1 @@
+"""nn: neurons, layers and MLPs built from autograd Values."""

@@ -1,0 +1,1 @@
+"""viz: pictures of the backprop graph."""
