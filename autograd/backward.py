@@ -72,15 +72,35 @@ def backward(root: Any, grad: float) -> None:
         _backward(root, grad)
 
 
-def _backward(root: Any, grad: float) -> None:
-    nodes = reachable(root)
-    # Two flat lists, not (leaf, grad) pairs: tuples would wake the cyclic collector.
-    leaves = [node for node in nodes if not node._children]
-    leaf_grads_before = [leaf.grad for leaf in leaves]
-    computed = [node for node in nodes if node._children]
-    computed.sort(key=creation_number, reverse=True)
-    for node in nodes:
+def _prepare_sweep(root: Any) -> tuple[list[Any], list[Any], list[float]]:
+    """Find every node below root, zero its grad, and keep what each leaf held.
+
+    Returns (computed nodes, leaves, the leaves' grads before this call), each node once,
+    found breadth first. Like reachable(), but it marks each node with a token of this
+    call instead of keeping a set (an attribute check is cheaper than hashing), and it
+    does the zeroing on the way instead of in extra passes.
+    """
+    token = object()
+    root._visit = token
+    computed, leaves, leaf_grads = ([root], [], []) if root._children else ([], [root], [root.grad])
+    keep, keep_leaf, keep_grad = computed.append, leaves.append, leaf_grads.append
+    for node in computed:
         node.grad = 0.0
+        for child in node._children:
+            if child._visit is not token:
+                child._visit = token
+                if child._children:
+                    keep(child)
+                else:
+                    keep_leaf(child)
+                    keep_grad(child.grad)
+                    child.grad = 0.0
+    return computed, leaves, leaf_grads
+
+
+def _backward(root: Any, grad: float) -> None:
+    computed, leaves, leaf_grads_before = _prepare_sweep(root)
+    computed.sort(key=creation_number, reverse=True)
     root.grad = grad
     try:
         for node in computed:

@@ -50,7 +50,8 @@ class Value:
     scope: the `scope(...)` path the node was created in ("layer0/neuron3"), or "".
     """
 
-    __slots__ = ("data", "grad", "label", "scope", "_children", "_op", "_serial")
+    __slots__ = ("data", "grad", "label", "scope", "_children", "_op", "_serial", "_visit",
+                 "__weakref__")  # weakref lets tests (and users) watch a graph being freed
 
     def __init__(self, data: float, label: str = "", kind: str = "input") -> None:
         """Wrap a number. kind: "input" (default), "parameter" (trained) or "constant"."""
@@ -65,6 +66,7 @@ class Value:
         self._children: tuple[Value, ...] = ()
         self._op: Primitive | str = kind
         self._serial = _next_serial()
+        self._visit = None
 
     # ---- what viz and learners read ------------------------------------------------------
     @property
@@ -211,6 +213,7 @@ def _node(data: float, children: tuple[Value, ...], op: Primitive) -> Value:
         node._children = ()
         node._op = "constant"
     node._serial = _next_serial()
+    node._visit = None
     return node
 
 
@@ -226,6 +229,7 @@ def constant(x: Any) -> Value:
     node._children = ()
     node._op = "constant"
     node._serial = _next_serial()
+    node._visit = None
     return node
 
 

@@ -5,6 +5,8 @@ so micrograd's recursive backward does not hit the recursion limit): 100,000 op 
 Leaves are made before timing; only op nodes are counted.
 
 Figures per op node: microseconds to build, microseconds to backward, bytes held.
+Times are this process's CPU time (time.process_time), best of REPEATS runs, so another
+busy process on the machine does not inflate them.
 Run: make bench  (or: python benchmarks/engine.py after pip install micrograd==0.1.0)
 """
 
@@ -18,7 +20,7 @@ from collections.abc import Callable
 
 TERMS = 25_000
 OP_NODES = 3 * TERMS + (TERMS - 1)
-REPEATS = 5
+REPEATS = 9
 
 
 def make_leaves(value_class: type) -> list[tuple]:
@@ -38,9 +40,9 @@ def build(leaves: list[tuple]):
 def best_time(action: Callable[[], object]) -> float:
     times = []
     for _ in range(REPEATS):
-        start = time.perf_counter()
+        start = time.process_time()
         action()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return min(times)
 
 
@@ -58,9 +60,9 @@ def measure(value_class: type, collector: bool) -> dict[str, float]:
         backward_times = []
         for _ in range(REPEATS):
             roots.append(build(leaves))
-            start = time.perf_counter()
+            start = time.process_time()
             backward()
-            backward_times.append(time.perf_counter() - start)
+            backward_times.append(time.process_time() - start)
             roots.clear()
     finally:
         gc.enable()
