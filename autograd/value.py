@@ -243,11 +243,9 @@ def _unary(op: Primitive, x: Value) -> Value:
 
 def _binary(op: Primitive, x: Any, y: Any) -> Value:
     if x.__class__ is not Value:
-        x = _lift(x)
+        x = _lift(x, op)
     if y.__class__ is not Value:
-        y = _lift(y)
-    if x is NotImplemented or y is NotImplemented:
-        return NotImplemented
+        y = _lift(y, op)
     try:
         data = op.forward(x.data, y.data)
     except ARITHMETIC_ERRORS as error:
@@ -265,14 +263,15 @@ def _nary(op: Primitive, nodes: tuple[Value, ...]) -> Value:
     return _node(data, nodes, op)
 
 
-def _lift(x: Any) -> Any:
-    """A Value for an operator's other operand; NotImplemented lets Python try the other side."""
+def _lift(x: Any, op: Primitive) -> Value:
+    """A Value for an operator's other operand: numbers become constants."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        if isinstance(x, bool):
-            raise TypeError("a bool is not a number here; use 1.0 or 0.0")
-        return NotImplemented
+    if isinstance(x, bool):
+        raise TypeError(f"{op.name}: a bool is not a number here; use 1.0 or 0.0")
+    if not isinstance(x, numbers.Real):
+        raise TypeError(f"{op.name}: a Value combines with ints, floats and Values, "
+                        f"got {type(x).__name__}: {x!r}")
     return constant(x)
 
 

@@ -1,0 +1,126 @@
+"""The reverse sweep: accumulation semantics, sharing, depth, determinism, freeing."""
+
+from __future__ import annotations
+
+import gc
+import sys
+import weakref
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograd import Value, topological_order
+from autograd.testing import expressions_with_inputs
+
+
+def neuron(x, w, b):
+    return (x * w + b).sigmoid()
+
+
+def test_single_neuron_gradients():
+    x, w, b = Value(2.0, "x"), Value(0.4, "w"), Value(0.1, "b")
+    y = neuron(x, w, b)
+    y.backward()
+    s = y.data
+    assert s == pytest.approx(0.7109495026250039)
+    assert w.grad == pytest.approx(s * (1 - s) * 2.0) and b.grad == pytest.approx(s * (1 - s))
+
+
+@given(expressions_with_inputs(max_depth=4))
+def test_backward_twice_gives_exactly_twice_the_leaf_gradients(case):
+    expression, inputs = case
+    leaves = [Value(x) for x in inputs]
+    out = expression(*leaves)
+    out.backward()
+    once = [leaf.grad for leaf in leaves]
+    inner = [node.grad for node in topological_order(out) if node.children]
+    out.backward()
+    assert [leaf.grad for leaf in leaves] == [2 * g for g in once]
+    # intermediate nodes are recomputed, not accumulated
+    assert [node.grad for node in topological_order(out) if node.children] == inner
+
+
+def test_backward_scales_by_grad_argument_and_rejects_non_numbers():
+    x = Value(3.0)
+    (x * x).backward(grad=0.5)
+    assert x.grad == 3.0
+    with pytest.raises(TypeError, match="str"):
+        (x * x).backward(grad="1")
+
+
+def test_a_node_used_many_times():
+    x = Value(3.0)
+    (x * x).backward()
+    assert x.grad == 6.0
+    x = Value(3.0)
+    y = x + x + x
+    y.backward()
+    assert x.grad == 3.0
+
+
+def test_shared_intermediate():
+    x = Value(0.5)
+    h = x.tanh()
+    y = h * h + h  # dy/dh = 2h + 1, used three times
+    y.backward()
+    t = h.data
+    assert h.grad == pytest.approx(2 * t + 1)
+    assert x.grad == pytest.approx((2 * t + 1) * (1 - t * t))
+
+
+def test_a_million_deep_chain_at_the_default_recursion_limit():
+    assert sys.getrecursionlimit() <= 1000 * 10
+    x = Value(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y * 1.0000001
+    y.backward()
+    assert x.grad == pytest.approx(1.0000001 ** 1_000_000, rel=1e-9)
+
+
+def _program():
+    leaves = [Value(0.1 * i - 0.7) for i in range(15)]
+    h = [(leaves[i] * leaves[i + 1] + leaves[i + 2]).tanh() for i in range(13)]
+    out = sum((a * b for a, b in zip(h, h[1:])), Value(0.0)).sigmoid()
+    out.backward()
+    return [leaf.grad for leaf in leaves]
+
+
+def test_the_same_program_gives_bit_identical_gradients():
+    first, second = _program(), _program()
+    assert [g.hex() for g in first] == [g.hex() for g in second]
+
+
+def test_graph_is_freed_by_reference_counting_without_gc():
+    gc.disable()
+    try:
+        x = Value(0.3)
+        loss = x
+        for _ in range(1000):
+            loss = (loss * 1.01 + 0.1).tanh()
+        loss.backward()
+        watchers = [weakref.ref(node) for node in topological_order(loss) if node is not x]
+        del loss
+        assert all(ref() is None for ref in watchers)
+    finally:
+        gc.enable()
+
+
+@given(st.floats(-3, 3), st.floats(-3, 3))
+def test_topological_order_puts_children_first(a, b):
+    x, y = Value(a), Value(b)
+    out = ((x * y).tanh() + x) * y
+    order = topological_order(out)
+    position = {node: i for i, node in enumerate(order)}
+    assert order[-1] is out and len(order) == len(set(order))
+    for node in order:
+        for child in node.children:
+            assert position[child] < position[node]
+
+
+def test_backward_on_a_leaf():
+    x = Value(2.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0

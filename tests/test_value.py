@@ -1,0 +1,131 @@
+"""Value: construction, attributes, comparisons, operators with numbers on either side."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from autograd import Value, dot, no_grad
+from autograd import sum as fused_sum
+
+
+@pytest.mark.parametrize("bad, type_name", [
+    ("1.0", "str"), (None, "NoneType"), (True, "bool"), ([1.0], "list"), (1 + 2j, "complex"),
+])
+def test_value_rejects_non_numbers_naming_the_type(bad, type_name):
+    with pytest.raises(TypeError, match=type_name):
+        Value(bad)
+
+
+def test_value_attributes():
+    x = Value(3, label="x")
+    assert isinstance(x.data, float) and x.data == 3.0
+    assert x.grad == 0.0 and x.label == "x" and x.op == "" and x.children == ()
+    assert x.kind == "input" and x.is_leaf and float(x) == 3.0
+    y = x * 2
+    assert y.op == "mul" and y.children[0] is x and y.children[1].kind == "constant"
+    assert y.kind == "computed" and not y.is_leaf and y.primitive.symbol == "*"
+    assert Value(1.0, kind="parameter").kind == "parameter"
+    with pytest.raises(ValueError, match="kind"):
+        Value(1.0, kind="weight")
+
+
+def test_op_and_children_are_read_only():
+    y = Value(1.0) + 2
+    with pytest.raises(AttributeError):
+        y.op = "mul"
+    with pytest.raises(AttributeError):
+        y.children = ()
+
+
+def test_repr_shows_label_data_and_grad():
+    x = Value(0.5, "w")
+    x.grad = 0.25
+    assert repr(x) == "Value('w', data=0.5, grad=0.25)"
+    assert repr(Value(2.0)) == "Value(data=2, grad=0)"
+
+
+def test_comparisons_use_data_and_return_bool():
+    a, b = Value(1.0), Value(2.0)
+    assert (a < b) is True and (a <= 1.0) is True and (b > 1) is True and (b >= 3) is False
+    assert 0.5 < a
+
+
+def test_equality_and_hash_are_identity():
+    a, b = Value(1.0), Value(1.0)
+    assert a == a and a != b
+    assert len({a, b, a}) == 2
+
+
+@pytest.mark.parametrize("expression, expected", [
+    (lambda x: x + 2, 5.0), (lambda x: 2 + x, 5.0), (lambda x: x - 2, 1.0),
+    (lambda x: 2 - x, -1.0), (lambda x: x * 2, 6.0), (lambda x: 2 * x, 6.0),
+    (lambda x: x / 2, 1.5), (lambda x: 3 / x, 1.0), (lambda x: x ** 2, 9.0),
+    (lambda x: 2 ** x, 8.0), (lambda x: -x, -3.0), (lambda x: abs(-x), 3.0),
+    (lambda x: x ** x, 27.0),
+])
+def test_operators_accept_numbers_on_either_side(expression, expected):
+    assert expression(Value(3.0)).data == expected
+
+
+def test_power_with_values_on_both_sides_gives_both_gradients():
+    x, y = Value(2.0), Value(3.0)
+    z = x ** y
+    z.backward()
+    assert x.grad == pytest.approx(3 * 2.0**2) and y.grad == pytest.approx(8 * math.log(2))
+
+
+def test_two_to_the_x_gradient():
+    x = Value(3.0)
+    (2 ** x).backward()
+    assert x.grad == pytest.approx(8 * math.log(2))
+
+
+def test_methods():
+    x = Value(0.5)
+    assert x.exp().data == math.exp(0.5) and x.log().data == math.log(0.5)
+    assert x.sqrt().data == math.sqrt(0.5) and x.tanh().data == math.tanh(0.5)
+    assert x.sigmoid().data == pytest.approx(1 / (1 + math.exp(-0.5)))
+    assert Value(-2.0).relu().data == 0.0 and Value(-2.0).leaky_relu().data == -0.02
+    assert Value(-2.0).leaky_relu(slope=0.5).data == -1.0
+    assert x.softplus().data == pytest.approx(math.log1p(math.exp(0.5)))
+
+
+def test_operators_reject_bools_and_other_types():
+    with pytest.raises(TypeError, match="bool"):
+        Value(1.0) + True
+    with pytest.raises(TypeError, match="str"):
+        Value(1.0) * "2"
+    with pytest.raises(TypeError, match="str"):
+        assert Value(1.0) < "2"
+
+
+def test_sum_and_dot_are_one_node_each():
+    xs = [Value(float(i)) for i in range(5)]
+    total = fused_sum(xs)
+    assert total.op == "sum" and total.children == tuple(xs) and total.data == 10.0
+    weighted = dot(xs, [1, 2, 3, 4, 5])
+    assert weighted.op == "dot" and len(weighted.children) == 10 and weighted.data == 40.0
+    weighted.backward()
+    assert [x.grad for x in xs] == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert fused_sum([]).data == 0.0
+
+
+def test_dot_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="3 weights but 2 inputs"):
+        dot([1, 2, 3], [1, 2])
+
+
+def test_detach_stops_gradients():
+    x = Value(2.0)
+    y = x * x.detach()
+    y.backward()
+    assert x.grad == 2.0 and x.detach().kind == "constant"
+
+
+def test_no_grad_builds_no_graph():
+    x = Value(2.0)
+    with no_grad():
+        y = x * 3
+    assert y.data == 6.0 and y.children == () and y.kind == "constant"
