@@ -1,0 +1,57 @@
+"""Lesson 1: one neuron, one loss, and the real gradient of the loss for every input.
+
+The neuron computes z = x*w + b and squashes it with a sigmoid: a = sigmoid(z). Against
+the target y = 1 the squared error is loss = (a - y)^2. backward() applies the chain rule:
+
+    d loss/d w = d loss/d a * d a/d z * d z/d w = 2(a - y) * a(1 - a) * x
+
+Run: python -m demos.neuron   (or: blameflow lesson neuron)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autograd import Value
+
+X, W, B, TARGET = 2.0, 0.4, 0.1, 1.0
+
+
+def build() -> dict[str, Value]:
+    """The neuron and its loss, every node labelled so pictures and messages can name it."""
+    x = Value(X, "x")
+    w = Value(W, "w", kind="parameter")
+    b = Value(B, "b", kind="parameter")
+    z = x * w + b
+    z.label = "z"
+    a = z.sigmoid()
+    a.label = "a"
+    loss = (a - TARGET) ** 2
+    loss.label = "loss"
+    return {"x": x, "w": w, "b": b, "z": z, "a": a, "loss": loss}
+
+
+def run(out: Path | None = None) -> dict[str, float]:
+    """Print the lesson; return its key numbers (out is where pictures go, once drawn)."""
+    nodes = build()
+    x, w, b, z, a, loss = (nodes[k] for k in ("x", "w", "b", "z", "a", "loss"))
+    print("Lesson 1 - one neuron")
+    print(f"  forward: z = x*w + b = {X}*{W} + {B} = {z.data:.4f}")
+    print(f"           a = sigmoid(z) = {a.data:.4f}")
+    print(f"           loss = (a - {TARGET})^2 = {loss.data:.4f}")
+    loss.backward()
+    dloss_da = 2 * (a.data - TARGET)
+    da_dz = a.data * (1 - a.data)
+    print("  backward (the chain rule, one factor per step back):")
+    print(f"    d loss/d a = 2(a - y)  = {dloss_da:.4f}")
+    print(f"    d a/d z    = a(1 - a)  = {da_dz:.4f}")
+    print(f"    d loss/d w = {dloss_da:.4f} x {da_dz:.4f} x x({X}) = {w.grad:.4f}")
+    print(f"    d loss/d b = {dloss_da:.4f} x {da_dz:.4f} x 1 = {b.grad:.4f}")
+    print(f"  So nudging w up by 0.01 changes the loss by about {0.01 * w.grad:+.5f}:")
+    print("  gradient descent moves w the other way, against the gradient.")
+    return {"z": z.data, "a": a.data, "loss": loss.data, "grad_w": w.grad, "grad_b": b.grad,
+            "grad_x": x.grad}
+
+
+if __name__ == "__main__":
+    run()
