@@ -52,7 +52,7 @@ def render_source(source: str, file_format: str) -> bytes:
     if renderer == "wasm":
         raise RendererNotFoundError(
             f"{file_format.upper()} needs the system Graphviz: the wasm renderer "
-            f"(blameflow[wasm]) makes SVG only. Install Graphviz so that `dot` is on PATH, "
+            f"(blameflow[wasm]) makes SVG only: install Graphviz so that `dot` is on PATH, "
             f"or save as .svg.")
     raise RendererNotFoundError(f"no Graphviz renderer found: {INSTALL_HINT}.")
 

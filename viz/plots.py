@@ -68,8 +68,13 @@ def plot_decision_boundary(model: Callable[[list[float]], Any], X: Sequence[Sequ
     with no_grad():
         scores = [[_score(model, [x, y_]) for x in xs] for y_ in ys]
     figure = _figure(figsize, dpi)
+    from matplotlib.colors import TwoSlopeNorm  # _figure has checked matplotlib is there
+
     axes = figure.subplots()
-    axes.contourf(xs, ys, scores, levels=_levels(scores, threshold), cmap="RdBu_r", alpha=0.35)
+    levels = _levels(scores, threshold)
+    # Centre the colours on the threshold: blue below it, white at it, red above.
+    centred = TwoSlopeNorm(vcenter=threshold, vmin=levels[0], vmax=levels[-1])
+    axes.contourf(xs, ys, scores, levels=levels, cmap="RdBu_r", norm=centred, alpha=0.35)
     axes.contour(xs, ys, scores, levels=[threshold], colors="black", linewidths=1.5)
     for positive, colour in ((True, POSITIVE), (False, NEGATIVE)):
         chosen = [point for point, label in zip(points, y) if (label > threshold) == positive]
