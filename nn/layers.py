@@ -1,0 +1,242 @@
+"""Neuron, Layer and MLP: a network built from Values, one readable node at a time.
+
+A neuron computes
+
+    out = activation(w_0 x_0 + ... + w_{n-1} x_{n-1} + b)
+
+as three nodes: one fused `dot` node for the weighted sum, one `add` for the bias and one
+for the activation (none for "linear"). A layer is a list of neurons that all read the
+same inputs; an MLP (multi-layer perceptron) is a chain of layers, each reading the
+previous layer's outputs.
+
+Initialisation (PyTorch's default for nn.Linear): every weight and bias of a neuron with
+nin inputs is drawn uniformly from [-1/sqrt(nin), +1/sqrt(nin)]. The 1/sqrt(nin) keeps
+the weighted sum of nin inputs about as large as a single input, however wide the layer.
+Numbers come from random.Random(seed), never from the global random state, in a fixed
+order (layer by layer, neuron by neuron, w_0 .. w_{n-1} then b): the same seed gives the
+same model, bit for bit.
+
+Naming: parameters are labelled "layer0/neuron3/w1" and ".../b" (what pictures show),
+the nodes of a neuron are created inside scope("layer0") and scope("neuron3") so their
+.scope is "layer0/neuron3", and named_parameters() gives dotted names "layer0.neuron3.w1".
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from autograd import Value, dot, scope
+from nn.checks import check_int
+from nn.module import Module
+
+
+def _linear(z: Value) -> Value:
+    """The identity: a linear neuron passes its weighted sum through unchanged (no node)."""
+    return z
+
+
+# name -> the function a neuron applies to its weighted sum plus bias.
+ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "leaky_relu": Value.leaky_relu,  # slope 0.01, as torch.nn.LeakyReLU()
+    "linear": _linear,
+}
+
+
+class Neuron(Module):
+    """One neuron: activation(w . x + b), with nin weights and a bias.
+
+    name: the neuron's path, used for labels ("layer0/neuron3/w1") and, by its last part,
+    for its scope. seed: an int, or a random.Random to draw from (a Layer passes its own so
+    that all its neurons come from one stream).
+    """
+
+    def __init__(self, nin: int, activation: str = "relu", seed: int | random.Random = 0,
+                 name: str = "neuron0") -> None:
+        check_int(nin, "Neuron(nin=...)")
+        self.activation = _check_activation(activation)
+        self.final_activation = activation
+        self.name = name
+        self._scope_name = name.rsplit("/", 1)[-1]
+        self._activate = ACTIVATIONS[activation]
+        rng = _rng(seed)
+        bound = 1.0 / math.sqrt(nin)
+        self.w = [Value(rng.uniform(-bound, bound), label=f"{name}/w{i}", kind="parameter")
+                  for i in range(nin)]
+        self.b = Value(rng.uniform(-bound, bound), label=f"{name}/b", kind="parameter")
+
+    @property
+    def nin(self) -> int:
+        return len(self.w)
+
+    def forward(self, x: Sequence[Any]) -> Value:
+        """activation(w . x + b) for a list of nin numbers or Values."""
+        return self._forward(_as_inputs(x, self.nin, f"Neuron {self.name!r}"))
+
+    def _forward(self, x: Sequence[Value]) -> Value:
+        # Inputs already checked: this is the hot path of training.
+        with scope(self._scope_name):
+            return self._activate(dot(self.w, x) + self.b)
+
+    def own_parameters(self) -> Iterator[tuple[str, Value]]:
+        for i, weight in enumerate(self.w):
+            yield f"w{i}", weight
+        yield "b", self.b
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """nout neurons reading the same nin inputs; returns a list of nout Values."""
+
+    def __init__(self, nin: int, nout: int, activation: str = "relu",
+                 seed: int | random.Random = 0, name: str = "layer0") -> None:
+        check_int(nin, "Layer(nin=...)")
+        check_int(nout, "Layer(nout=...)")
+        self.activation = _check_activation(activation)
+        self.final_activation = activation
+        self.name = name
+        self._scope_name = name.rsplit("/", 1)[-1]
+        rng = _rng(seed)
+        self.neurons = [Neuron(nin, activation, rng, name=f"{name}/neuron{j}")
+                        for j in range(nout)]
+
+    @property
+    def nin(self) -> int:
+        return self.neurons[0].nin
+
+    @property
+    def nout(self) -> int:
+        return len(self.neurons)
+
+    def forward(self, x: Sequence[Any]) -> list[Value]:
+        """[neuron(x) for each neuron] for a list of nin numbers or Values."""
+        return self._forward(_as_inputs(x, self.nin, f"Layer {self.name!r}"))
+
+    def _forward(self, x: Sequence[Value]) -> list[Value]:
+        with scope(self._scope_name):
+            return [neuron._forward(x) for neuron in self.neurons]
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for j, neuron in enumerate(self.neurons):
+            yield f"neuron{j}", neuron
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin} -> {self.nout}, {self.activation})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: MLP(nin, [h1, ..., nout]).
+
+    Hidden layers use `activation`, the last layer `output_activation` ("linear" by
+    default: a raw score or logit, which is what the losses expect). Calling it on one
+    input row returns a single Value when nout == 1 (one score per row, handy for binary
+    classification and regression) and a list of nout Values otherwise.
+    """
+
+    def __init__(self, nin: int, sizes: Sequence[int], activation: str = "relu",
+                 output_activation: str = "linear", seed: int | random.Random = 0) -> None:
+        check_int(nin, "MLP(nin=...)")
+        if isinstance(sizes, numbers.Integral) or not isinstance(sizes, Sequence) or not sizes:
+            raise TypeError(f"MLP(nin, sizes): sizes is the list of layer widths ending with "
+                            f"the number of outputs, e.g. [16, 16, 1]; got {sizes!r}")
+        for size in sizes:
+            check_int(size, "each of MLP's sizes")
+        self.activation = _check_activation(activation)
+        self.output_activation = _check_activation(output_activation)
+        self.final_activation = output_activation
+        rng = _rng(seed)
+        widths = [nin, *sizes]
+        last = len(sizes) - 1
+        self.layers = [Layer(widths[i], widths[i + 1],
+                             output_activation if i == last else activation, rng,
+                             name=f"layer{i}")
+                       for i in range(len(sizes))]
+
+    @property
+    def nin(self) -> int:
+        return self.layers[0].nin
+
+    @property
+    def sizes(self) -> list[int]:
+        return [layer.nout for layer in self.layers]
+
+    def forward(self, x: Sequence[Any]) -> Value | list[Value]:
+        """The network's output for one input row of nin numbers (or Values)."""
+        outputs = _as_inputs(x, self.nin, "MLP")
+        for layer in self.layers:
+            outputs = layer._forward(outputs)
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for i, layer in enumerate(self.layers):
+            yield f"layer{i}", layer
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "sizes": self.sizes, "activation": self.activation,
+                "output_activation": self.output_activation}
+
+    def to_torch(self) -> Any:
+        """An equivalent torch.nn.Sequential (float64) holding copies of these weights."""
+        from nn.torch_bridge import to_torch
+
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls, sequential: Any) -> MLP:
+        """An MLP with the weights of a torch.nn.Sequential of Linear and activation layers."""
+        from nn.torch_bridge import from_torch
+
+        return from_torch(sequential)
+
+    def __repr__(self) -> str:
+        lines = [f"MLP({self.nin}, {self.sizes}, activation={self.activation!r}, "
+                 f"output_activation={self.output_activation!r}): "
+                 f"{self.num_parameters()} parameters"]
+        lines += [f"  layer{i}: {layer!r}" for i, layer in enumerate(self.layers)]
+        return "\n".join(lines)
+
+
+# ---- checks shared by the three classes -----------------------------------------------------
+def _as_inputs(x: Sequence[Any], nin: int, who: str) -> list[Value]:
+    """x as a list of nin Values: numbers become input leaves labelled x0, x1, ...
+
+    Lifting once here, rather than inside every neuron, makes one leaf per input number
+    instead of one per neuron, and gives pictures of the graph named inputs.
+    """
+    if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+        raise TypeError(f"{who} takes one input row: a list of {nin} numbers, "
+                        f"got {type(x).__name__}")
+    if len(x) != nin:
+        raise ValueError(f"{who} expects {nin} input(s) per row, got {len(x)}; "
+                         f"build it with nin={len(x)} or pass rows of length {nin}")
+    return [v if isinstance(v, Value) else Value(v, label=f"x{i}") for i, v in enumerate(x)]
+
+
+def _check_activation(name: Any) -> str:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose one of "
+                         f"{', '.join(ACTIVATIONS)}")
+    return name
+
+
+def _rng(seed: int | random.Random) -> random.Random:
+    """A private random stream: a given Random is shared, an int seeds a new one."""
+    if isinstance(seed, random.Random):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int or a random.Random, got {type(seed).__name__}")
+    return random.Random(seed)

@@ -1,0 +1,111 @@
+"""Module: the base class of everything in nn that holds trainable parameters.
+
+A module owns some parameters (Values of kind "parameter") and some child modules. From
+those two lists alone it can answer every bookkeeping question a training loop asks:
+which numbers to train (`parameters()`), what they are called (`named_parameters()`),
+how to reset their gradients (`zero_grad()`), and how to write them down and read them
+back (`state_dict()`, `load_state_dict()`, `save()`, `load()`). The names are PyTorch's.
+
+Calling a module, `model(x)`, runs its `forward(x)`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from autograd import Value
+from nn import serialization
+
+
+class Module:
+    """A piece of a network: parameters of its own plus child modules.
+
+    Subclasses override `forward`, `own_parameters` and `named_children`, and `config` so that
+    a saved file can say which architecture it belongs to.
+    """
+
+    # How the module's output should be read when it is a single number: a sigmoid output
+    # is a probability, anything else a score. nn.train uses it to pick the 0.5 or 0.0
+    # decision threshold for accuracy.
+    final_activation: str = "linear"
+
+    def forward(self, x: Any) -> Any:
+        """The module's computation on one input. Subclasses define it."""
+        raise NotImplementedError(f"{type(self).__name__} does not define forward(x)")
+
+    def __call__(self, x: Any) -> Any:
+        return self.forward(x)
+
+    # ---- what a module is made of ------------------------------------------------------
+    def own_parameters(self) -> Iterator[tuple[str, Value]]:
+        """(short name, parameter) for the parameters this module holds itself."""
+        return iter(())
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(short name, module) for the modules directly inside this one."""
+        return iter(())
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that fix the architecture (not the weights)."""
+        return {}
+
+    # ---- derived from the two lists above -------------------------------------------------
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
+        """Every parameter with its dotted name, e.g. "layer0.neuron3.w1", in a fixed order.
+
+        The order is: this module's own parameters, then each child's, depth first. It never
+        changes between calls, so lists of parameters from two calls line up one to one.
+        """
+        for name, parameter in self.own_parameters():
+            yield prefix + name, parameter
+        for name, child in self.named_children():
+            yield from child.named_parameters(prefix + name + ".")
+
+    def parameters(self) -> list[Value]:
+        """Every trainable Value, in the order of `named_parameters()`."""
+        return [parameter for _, parameter in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's .grad to 0.
+
+        Needed before each backward(): a leaf's gradient accumulates across backward()
+        calls (as in PyTorch), so without it step k would also follow the gradients of
+        steps 0 .. k-1.
+        """
+        for parameter in self.parameters():
+            parameter.grad = 0.0
+
+    def num_parameters(self) -> int:
+        """How many numbers training adjusts."""
+        return len(self.parameters())
+
+    # ---- keeping the weights -------------------------------------------------------------
+    def state_dict(self) -> dict[str, float]:
+        """{dotted name: value} for every parameter: the weights as plain numbers."""
+        return {name: parameter.data for name, parameter in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Copy the numbers of `state` into the parameters with the same names.
+
+        Every entry is checked before any is copied: a missing, extra or malformed entry
+        raises StateDictError naming it, and then the model is left exactly as it was.
+        """
+        serialization.assign_state(self, serialization.check_state_dict(self, state))
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the architecture and the weights to `path` as JSON, atomically.
+
+        Atomically: the JSON goes to a temporary file in the same folder, which then
+        replaces `path` in one step; a crash half-way leaves the old file untouched.
+        """
+        serialization.save(self, path)
+
+    def load(self, path: str | os.PathLike[str]) -> None:
+        """Read weights saved by `save(path)` into this model.
+
+        The file is validated in full first (JSON, format, architecture, every entry);
+        any problem raises StateDictError saying what is wrong and leaves the model unchanged.
+        """
+        serialization.load_into(self, path)

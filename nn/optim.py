@@ -1,0 +1,152 @@
+"""Optimizers: how the gradients become a change of the weights.
+
+After `loss.backward()`, each parameter's .grad says how fast the loss grows as that
+parameter grows. An optimizer's `step()` moves every parameter against its gradient;
+`zero_grad()` clears the gradients before the next backward() (leaves accumulate them).
+
+    SGD   p <- p - lr * g                       (plain gradient descent)
+          with momentum m: v <- m v + g, p <- p - lr * v
+    Adam  a running mean of g and of g^2 scale each parameter's step by its own history
+
+The learning rate `lr` is a number or a schedule: a function of the step number k
+(0 for the first step), e.g. `lambda k: 1.0 - 0.9 * k / 100`.
+
+The updates work on the plain floats .data and .grad, so they build no graph. The
+formulas and their order of operations follow torch.optim.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+from autograd import Value
+from nn.checks import check_fraction, check_nonnegative, is_number
+
+Schedule = Callable[[int], float]
+
+
+class Optimizer:
+    """What every optimizer shares: the parameters, the learning rate, the step count."""
+
+    def __init__(self, params: Iterable[Value], lr: float | Schedule) -> None:
+        self.params = _check_params(params, type(self).__name__)
+        if not callable(lr):
+            check_nonnegative(lr, f"{type(self).__name__}(lr=...)")
+        self.lr = lr
+        self.steps_taken = 0  # k, the argument of an lr schedule
+
+    def learning_rate(self) -> float:
+        """The learning rate the next step() will use: lr, or lr(k) for a schedule."""
+        if not callable(self.lr):
+            return float(self.lr)
+        rate = self.lr(self.steps_taken)
+        return check_nonnegative(rate, f"the lr schedule's value at step {self.steps_taken}")
+
+    def zero_grad(self) -> None:
+        """Set every parameter's .grad to 0 (do this before each backward())."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        """Move every parameter once, using its current .grad."""
+        self._update(self.learning_rate())
+        self.steps_taken += 1
+
+    def _update(self, lr: float) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional momentum and weight decay.
+
+    g = grad + weight_decay * p        (weight decay: d/dp of (weight_decay/2) p^2)
+    v = momentum * v + g               (v = g on the first step; v is the velocity)
+    p = p - lr * v                     (without momentum, v is just g)
+
+    Momentum keeps moving in the direction of past gradients, which smooths zig-zags and
+    speeds up travel along shallow valleys.
+    """
+
+    def __init__(self, params: Iterable[Value], lr: float | Schedule, momentum: float = 0.0,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr)
+        self.momentum = check_fraction(momentum, "SGD(momentum=...)")
+        self.weight_decay = check_nonnegative(weight_decay, "SGD(weight_decay=...)")
+        self.velocity: list[float] | None = None  # made on the first step, as in PyTorch
+
+    def _update(self, lr: float) -> None:
+        decay, momentum = self.weight_decay, self.momentum
+        gradients = [p.grad + decay * p.data if decay else p.grad for p in self.params]
+        if momentum:
+            if self.velocity is None:
+                self.velocity = gradients
+            else:
+                self.velocity = [momentum * v + g for v, g in zip(self.velocity, gradients)]
+            gradients = self.velocity
+        for p, g in zip(self.params, gradients):
+            p.data -= lr * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba, 2015): per-parameter steps from running gradient statistics.
+
+    m = beta1 m + (1 - beta1) g           running mean of the gradient
+    v = beta2 v + (1 - beta2) g^2         running mean of its square
+    m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t)
+                                          (m and v start at 0; this undoes that bias)
+    p = p - lr * m_hat / (sqrt(v_hat) + eps)
+
+    Dividing by sqrt(v_hat) makes the step about lr in size whatever the gradient's scale,
+    so one learning rate suits parameters with large and with tiny gradients alike.
+    """
+
+    def __init__(self, params: Iterable[Value], lr: float | Schedule = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+        super().__init__(params, lr)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"Adam(betas=...) takes a pair (beta1, beta2), got {betas!r}")
+        self.betas = (check_fraction(betas[0], "Adam's beta1"),
+                      check_fraction(betas[1], "Adam's beta2"))
+        if not is_number(eps) or not eps > 0:
+            raise ValueError(f"Adam(eps=...) must be a positive number, got {eps!r}")
+        self.eps = float(eps)
+        self.m = [0.0] * len(self.params)
+        self.v = [0.0] * len(self.params)
+
+    def _update(self, lr: float) -> None:
+        beta1, beta2 = self.betas
+        t = self.steps_taken + 1
+        correction1 = 1.0 - beta1 ** t
+        correction2 = 1.0 - beta2 ** t
+        for i, p in enumerate(self.params):
+            g = p.grad
+            self.m[i] = beta1 * self.m[i] + (1.0 - beta1) * g
+            self.v[i] = beta2 * self.v[i] + (1.0 - beta2) * g * g
+            m_hat = self.m[i] / correction1
+            v_hat = self.v[i] / correction2
+            p.data -= lr * m_hat / (math.sqrt(v_hat) + self.eps)
+
+
+# ---- checks ----------------------------------------------------------------------------------
+def _check_params(params: Iterable[Value], who: str) -> list[Value]:
+    if isinstance(params, Value):
+        raise TypeError(f"{who} takes a list of parameters, e.g. model.parameters(), "
+                        f"not a single Value")
+    params = list(params)
+    if not params:
+        raise ValueError(f"{who} got no parameters; pass model.parameters()")
+    seen = set()
+    for i, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"{who}: parameter {i} is a {type(p).__name__}, not a Value; "
+                            f"pass model.parameters()")
+        if not p.is_leaf:
+            raise ValueError(f"{who}: parameter {i} is a computed Value (op {p.op!r}); only "
+                             f"leaves can be trained, pass model.parameters()")
+        if p in seen:
+            raise ValueError(f"{who}: parameter {i} ({p.label or 'unlabelled'}) is listed "
+                             f"twice; it would be updated twice per step")
+        seen.add(p)
+    return params
+

@@ -1,0 +1,219 @@
+"""The training loop, and the helpers to use a trained model: fit, History, predict, accuracy.
+
+One training step, the same five lines as in every framework:
+
+    outputs = [model(x) for x in batch]          forward: build the graph
+    loss = loss_fn(outputs, targets)             one number: how wrong
+    optimizer.zero_grad()                        forget the last step's gradients
+    loss.backward()                              blame: d loss / d every weight
+    optimizer.step()                             move every weight against its blame
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd import Value, no_grad
+from autograd.backward import collector_paused
+from nn.checks import check_int
+from nn.module import Module
+from nn.optim import Optimizer
+
+LossFunction = Callable[[list[Any], list[Any]], Value]
+
+
+@dataclass
+class History:
+    """What happened at each training step, one list entry per step.
+
+    loss: the batch loss before the step's update; accuracy: the fraction of the batch
+    classified right by those same outputs; lr: the learning rate the step used;
+    seconds: the wall-clock time of the step (forward, backward and update).
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.loss)
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite; `history` holds every step before it."""
+
+    def __init__(self, message: str, step: int, history: History) -> None:
+        super().__init__(message)
+        self.step = step
+        self.history = history
+
+
+def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossFunction,
+        optimizer: Optimizer, steps: int, batch_size: int | None = None,
+        progress: bool = True, seed: int = 0, threshold: float | None = None) -> History:
+    """Train model on (X, y) for `steps` optimizer steps and return the History.
+
+    loss: a function (outputs, targets) -> Value, e.g. nn.losses.hinge, or a lambda
+        that adds a penalty: lambda out, t: hinge(out, t) + 1e-4 * l2(model.parameters()).
+    batch_size: None uses all of X at every step (full batch). Otherwise each step takes
+        the next batch_size rows of a shuffled order, reshuffled (with random.Random(seed))
+        each time the data runs out.
+    progress: show a tqdm progress bar with the loss and accuracy.
+    threshold: the decision boundary for accuracy on single-output models; by default 0.5
+        for a sigmoid output (a probability) and 0 for anything else (a score or logit).
+
+    A loss that turns NaN or infinite stops training with TrainingDiverged, naming the
+    step and the last finite loss; the model keeps the weights from before that step.
+    """
+    _check_data(X, y)
+    check_int(steps, "fit(steps=...)", least=0)
+    if batch_size is not None and check_int(batch_size, "fit(batch_size=...)") > len(X):
+        raise ValueError(f"fit(batch_size=...) is {batch_size}, more rows than X has "
+                         f"({len(X)}); use batch_size=None for full batches")
+    if not callable(loss):
+        raise TypeError(f"fit(loss=...) must be a function (outputs, targets) -> Value, "
+                        f"e.g. nn.losses.hinge; got {type(loss).__name__}")
+    if threshold is None:
+        threshold = default_threshold(model)
+    batches = _batches(len(X), batch_size, random.Random(seed))
+    history = History()
+    bar = _progress_bar(steps) if progress else None
+    try:
+        for step in range(steps):
+            indices = next(batches)
+            start = time.perf_counter()
+            # Blameflow's graphs hold no reference cycles and are freed by reference
+            # counting, so the cyclic garbage collector, woken again and again by the
+            # thousands of new nodes, would only re-scan the live graph and find nothing
+            # to free. Pausing it makes a step much faster (measured in benchmarks/moons.py).
+            with collector_paused():
+                try:
+                    outputs = [model(X[i]) for i in indices]
+                    targets = [y[i] for i in indices]
+                    loss_value = loss(outputs, targets)
+                except OverflowError as error:
+                    # The engine refuses to make an infinite float (e.g. x ** 2 of a huge
+                    # x): the same divergence as an inf loss, caught one op earlier.
+                    raise _diverged(step, math.inf, history, f" ({error})") from error
+                if not isinstance(loss_value, Value):
+                    raise TypeError(f"the loss function returned a "
+                                    f"{type(loss_value).__name__}; it must return a Value "
+                                    f"so that backward() can run")
+                current_loss = loss_value.data
+                if not math.isfinite(current_loss):
+                    raise _diverged(step, current_loss, history)
+                current_accuracy = accuracy(outputs, targets, threshold)
+                lr = optimizer.learning_rate()
+                optimizer.zero_grad()
+                loss_value.backward()
+                optimizer.step()
+                # Free this step's graph now; otherwise it would live on until the next
+                # step's forward pass is done, doubling the memory a step needs.
+                del outputs, loss_value
+            history.loss.append(current_loss)
+            history.accuracy.append(current_accuracy)
+            history.lr.append(lr)
+            history.seconds.append(time.perf_counter() - start)
+            if bar is not None:
+                bar.set_postfix(loss=f"{current_loss:.4f}", accuracy=f"{current_accuracy:.0%}",
+                                refresh=False)
+                bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+@no_grad()
+def predict(model: Module, X: Sequence[Sequence[Any]]) -> list[Any]:
+    """The model's outputs for every row of X as plain floats, building no graph.
+
+    One float per row for a single-output model, a list of floats per row otherwise.
+    """
+    _check_rows(X, "predict")
+    results: list[Any] = []
+    for x in X:
+        out = model(x)
+        results.append([o.data for o in out] if isinstance(out, list) else float(out))
+    return results
+
+
+def accuracy(outputs: Sequence[Any], targets: Sequence[Any], threshold: float = 0.0) -> float:
+    """The fraction of outputs whose predicted class equals the target.
+
+    Single outputs (binary classification): the prediction is the positive class when
+    output > threshold. Use 0 for scores and logits (a logit of 0 is a probability of
+    1/2; a hinge score's sign is its class) and 0.5 for probabilities. The positive class
+    is target 1; class 0 or -1 is the negative one, so 0/1 and -1/+1 labels both work.
+    Lists of outputs (one score per class): the prediction is the index of the largest.
+    """
+    if len(outputs) != len(targets):
+        raise ValueError(f"accuracy: {len(outputs)} outputs but {len(targets)} targets")
+    if not outputs:
+        raise ValueError("accuracy of no predictions is undefined; pass at least one")
+    correct = 0
+    for out, target in zip(outputs, targets):
+        if isinstance(out, (list, tuple)):
+            scores = [float(o) for o in out]
+            correct += scores.index(max(scores)) == target
+        else:
+            correct += (float(out) > threshold) == (target > 0)
+    return correct / len(outputs)
+
+
+def default_threshold(model: Module) -> float:
+    """0.5 when the model ends in a sigmoid (its output is a probability), else 0."""
+    return 0.5 if model.final_activation == "sigmoid" else 0.0
+
+
+# ---- pieces of fit ----------------------------------------------------------------------------
+def _batches(n: int, batch_size: int | None, rng: random.Random) -> Iterator[list[int]]:
+    """Row indices for each step, forever: all rows, or shuffled batches (the last may be
+    smaller, as in PyTorch's DataLoader), reshuffled each time every row has been used."""
+    order = list(range(n))
+    if batch_size is None:
+        while True:
+            yield order
+    while True:
+        rng.shuffle(order)
+        for first in range(0, n, batch_size):
+            yield order[first:first + batch_size]
+
+
+def _diverged(step: int, bad_loss: float, history: History, detail: str = "") -> TrainingDiverged:
+    if history.loss:
+        before = (f"the last finite loss was {history.loss[-1]:.6g} at step {step - 1}; "
+                  f"the model keeps the weights from before step {step}. A smaller learning "
+                  f"rate usually helps")
+    else:
+        before = ("there was no finite loss before it, so the cause is not training: check "
+                  "the data and the loss function")
+    return TrainingDiverged(f"the loss became {bad_loss} at step {step}{detail}: {before}.",
+                            step, history)
+
+
+def _progress_bar(steps: int) -> Any:
+    from tqdm.auto import tqdm  # imported here: only fit(progress=True) needs it
+
+    return tqdm(total=steps, desc="training", unit="step")
+
+
+def _check_rows(X: Any, who: str) -> None:
+    if isinstance(X, (str, bytes)) or not isinstance(X, Sequence) or not X:
+        raise ValueError(f"{who}: X must be a non-empty list of input rows, got {X!r:.60}")
+
+
+def _check_data(X: Any, y: Any) -> None:
+    _check_rows(X, "fit")
+    if isinstance(y, (str, bytes)) or not isinstance(y, Sequence):
+        raise TypeError(f"fit: y must be a list of targets, one per row, got "
+                        f"{type(y).__name__}")
+    if len(X) != len(y):
+        raise ValueError(f"fit: {len(X)} input rows but {len(y)} targets; they must pair up")
+

@@ -1,0 +1,117 @@
+"""Module: parameters, names, zero_grad, state dicts; and nn's place among the packages."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+from collections.abc import Iterator
+
+import pytest
+
+from autograd import Value
+from nn import MLP, Module, Neuron, StateDictError
+
+
+class Affine(Module):
+    """A user-defined module: y = a * x + c, with a Neuron inside."""
+
+    def __init__(self) -> None:
+        self.a = Value(2.0, label="a", kind="parameter")
+        self.c = Value(-1.0, label="c", kind="parameter")
+        self.inner = Neuron(1, activation="linear", seed=0)
+
+    def forward(self, x: list[float]) -> Value:
+        return self.inner([self.a * x[0] + self.c])
+
+    def own_parameters(self) -> Iterator[tuple[str, Value]]:
+        yield "a", self.a
+        yield "c", self.c
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        yield "inner", self.inner
+
+
+def test_a_user_module_gets_names_parameters_and_state_dict_for_free() -> None:
+    module = Affine()
+    assert [name for name, _ in module.named_parameters()] == ["a", "c", "inner.w0", "inner.b"]
+    assert module.parameters()[:2] == [module.a, module.c]
+    assert module.state_dict()["a"] == 2.0
+    out = module([3.0])
+    assert out.data == pytest.approx(module.inner.w[0].data * 5.0 + module.inner.b.data)
+
+
+def test_calling_a_module_without_forward_says_so() -> None:
+    with pytest.raises(NotImplementedError, match="Module does not define forward"):
+        Module()([1.0])
+
+
+def test_parameters_come_in_the_same_order_every_time() -> None:
+    model = MLP(3, [4, 2])
+    assert model.parameters() == model.parameters()
+    assert model.num_parameters() == len(model.state_dict()) == 4 * 4 + 5 * 2
+
+
+def test_zero_grad_clears_what_backward_accumulated() -> None:
+    model = MLP(2, [3, 1], seed=1)
+    model([1.0, 2.0]).backward()
+    assert any(p.grad != 0.0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_state_dict_round_trip_restores_the_outputs() -> None:
+    source, target = MLP(2, [5, 1], seed=1), MLP(2, [5, 1], seed=2)
+    assert target([0.3, 0.4]).data != source([0.3, 0.4]).data
+    target.load_state_dict(source.state_dict())
+    assert target([0.3, 0.4]).data == source([0.3, 0.4]).data
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda s: s.pop("layer1.neuron0.b"), r"missing 1 parameter\(s\): 'layer1.neuron0.b'"),
+    (lambda s: s.update({"layer9.neuron0.b": 1.0}), "'layer9.neuron0.b'"),
+    (lambda s: s.update({"layer0.neuron1.w0": [1.0, 2.0]}),
+     "'layer0.neuron1.w0' is a list"),
+    (lambda s: s.update({"layer0.neuron0.b": "0.5"}), "'layer0.neuron0.b' is a str"),
+    (lambda s: s.update({"layer0.neuron0.b": True}), "is a bool"),
+    (lambda s: s.update({"layer0.neuron0.b": float("nan")}), "nan .not finite."),
+])
+def test_a_bad_state_dict_is_named_and_changes_nothing(change, message: str) -> None:
+    model = MLP(2, [2, 1], seed=0)
+    before = model.state_dict()
+    state = MLP(2, [2, 1], seed=5).state_dict()
+    change(state)
+    with pytest.raises(StateDictError, match=message):
+        model.load_state_dict(state)
+    assert model.state_dict() == before
+
+
+def test_every_problem_of_a_state_dict_is_reported_at_once() -> None:
+    state = MLP(2, [2, 1]).state_dict()
+    state.pop("layer0.neuron0.w0")
+    state["extra"] = 1.0
+    state["layer1.neuron0.b"] = None
+    with pytest.raises(StateDictError) as caught:
+        MLP(2, [2, 1]).load_state_dict(state)
+    text = str(caught.value)
+    assert "'layer0.neuron0.w0'" in text and "'extra'" in text and "NoneType" in text
+    with pytest.raises(StateDictError, match="dict of name -> number"):
+        MLP(2, [2, 1]).load_state_dict([1.0, 2.0])
+
+
+def test_nn_imports_only_autograd_the_standard_library_tqdm_and_torch() -> None:
+    """The layering of DESIGN.md: nn never imports viz or demos; tqdm and torch lazily."""
+    root = pathlib.Path(__file__).resolve().parent.parent / "nn"
+    for path in sorted(root.glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top not in ("viz", "demos"), f"{path.name} imports {name}"
+                if top in ("tqdm", "torch"):
+                    assert node.col_offset > 0, f"{path.name} imports {name} at module level"

@@ -1,0 +1,131 @@
+"""Optimizers: the update rules, schedules, zero_grad, and agreement with torch.optim."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import Value
+from nn import SGD, Adam
+
+START = [0.5, -1.5, 2.0]
+
+
+def quadratic(params: list[Value]) -> Value:
+    """A bowl with a different curvature per coordinate and a cross term."""
+    a, b, c = params
+    return a * a + 3 * b * b + 0.5 * c * c + a * b - c
+
+
+def run(optimizer_class, steps: int, **options) -> list[float]:
+    params = [Value(x, kind="parameter") for x in START]
+    optimizer = optimizer_class(params, **options)
+    for _ in range(steps):
+        loss = quadratic(params)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return [p.data for p in params]
+
+
+def test_sgd_step_is_minus_lr_times_the_gradient() -> None:
+    params = [Value(1.0), Value(-2.0)]
+    params[0].grad, params[1].grad = 0.5, -4.0
+    SGD(params, lr=0.1).step()
+    assert [p.data for p in params] == [1.0 - 0.1 * 0.5, -2.0 + 0.1 * 4.0]
+
+
+def test_sgd_momentum_accumulates_velocity() -> None:
+    p = Value(0.0)
+    optimizer = SGD([p], lr=1.0, momentum=0.9)
+    for _ in range(3):
+        p.grad = 1.0
+        optimizer.step()
+    assert p.data == pytest.approx(-(1 + 1.9 + 2.71))
+
+
+def test_adam_first_step_moves_each_parameter_by_lr() -> None:
+    params = [Value(1.0), Value(1.0)]
+    params[0].grad, params[1].grad = 1e-3, 1e6  # any scale: the first step is about lr
+    Adam(params, lr=0.01).step()
+    assert [p.data for p in params] == pytest.approx([0.99, 0.99], rel=1e-6)
+
+
+def test_a_schedule_is_called_with_the_step_number() -> None:
+    p = Value(0.0)
+    optimizer = SGD([p], lr=lambda k: 1.0 - 0.9 * k / 100)
+    rates = []
+    for _ in range(3):
+        rates.append(optimizer.learning_rate())
+        p.grad = 1.0
+        optimizer.step()
+    assert rates == [1.0, 1.0 - 0.9 / 100, 1.0 - 1.8 / 100]
+    assert p.data == pytest.approx(-sum(rates))
+
+
+def test_zero_grad_clears_every_parameter() -> None:
+    params = [Value(1.0), Value(2.0)]
+    (params[0] * params[1]).backward()
+    SGD(params, lr=0.1).zero_grad()
+    assert [p.grad for p in params] == [0.0, 0.0]
+
+
+def test_optimizers_find_the_bottom_of_the_bowl() -> None:
+    bottom = [0.0, 0.0, 1.0]  # a^2 + 3 b^2 + ab is smallest at a = b = 0; c^2/2 - c at c = 1
+    assert run(SGD, 200, lr=0.1) == pytest.approx(bottom, abs=1e-6)
+    assert run(SGD, 200, lr=0.05, momentum=0.9) == pytest.approx(bottom, abs=1e-3)
+    assert run(Adam, 500, lr=0.05) == pytest.approx(bottom, abs=1e-3)
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: SGD([], lr=0.1), "no parameters"),
+    (lambda: SGD(Value(1.0), lr=0.1), "not a single Value"),
+    (lambda: SGD([1.0], lr=0.1), "not a Value"),
+    (lambda: SGD([Value(1.0) + 1], lr=0.1), "computed Value"),
+    (lambda: SGD([Value(1.0)] * 2, lr=0.1), "listed twice"),
+    (lambda: SGD([Value(1.0)], lr=-1.0), "lr"),
+    (lambda: SGD([Value(1.0)], lr="0.1"), "lr"),
+    (lambda: SGD([Value(1.0)], lr=0.1, momentum=1.0), "momentum"),
+    (lambda: SGD([Value(1.0)], lr=0.1, weight_decay=float("nan")), "weight_decay"),
+    (lambda: Adam([Value(1.0)], betas=(0.9,)), "pair"),
+    (lambda: Adam([Value(1.0)], betas=(0.9, 1.5)), "beta2"),
+    (lambda: Adam([Value(1.0)], eps=0.0), "eps"),
+    (lambda: SGD([Value(1.0)], lr=lambda k: 1.0 - k).step() or
+     SGD([Value(1.0)], lr=lambda k: -1.0).step(), "schedule's value at step 0"),
+])
+def test_bad_arguments_are_named(build, message: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=message):
+        build()
+
+
+@settings(max_examples=15)
+@given(lr=st.floats(0.001, 0.2), momentum=st.sampled_from([0.0, 0.5, 0.9]),
+       weight_decay=st.sampled_from([0.0, 0.01]), steps=st.integers(1, 12))
+def test_sgd_matches_torch(lr: float, momentum: float, weight_decay: float, steps: int) -> None:
+    torch = pytest.importorskip("torch")
+    ours = run(SGD, steps, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    theirs = run_torch(torch, torch.optim.SGD, steps, lr=lr, momentum=momentum,
+                       weight_decay=weight_decay)
+    assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-9)
+
+
+@settings(max_examples=15)
+@given(lr=st.floats(0.001, 0.2), beta1=st.sampled_from([0.0, 0.8, 0.9]),
+       beta2=st.sampled_from([0.99, 0.999]), steps=st.integers(1, 12))
+def test_adam_matches_torch(lr: float, beta1: float, beta2: float, steps: int) -> None:
+    torch = pytest.importorskip("torch")
+    ours = run(Adam, steps, lr=lr, betas=(beta1, beta2))
+    theirs = run_torch(torch, torch.optim.Adam, steps, lr=lr, betas=(beta1, beta2))
+    assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-9)
+
+
+def run_torch(torch, optimizer_class, steps: int, **options) -> list[float]:
+    params = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in START]
+    optimizer = optimizer_class(params, **options)
+    for _ in range(steps):
+        loss = quadratic(params)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return [p.item() for p in params]

@@ -1,0 +1,199 @@
+"""fit, History, predict, accuracy: the checks of issue 3 that need training."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import nn.train
+from autograd import Value
+from nn import (
+    MLP,
+    SGD,
+    Adam,
+    Neuron,
+    TrainingDiverged,
+    accuracy,
+    bce_with_logits,
+    binary_cross_entropy,
+    cross_entropy,
+    fit,
+    hinge,
+    l2,
+    moons,
+    mse,
+    predict,
+    spirals,
+    xor,
+)
+
+
+def test_xor_defeats_a_single_neuron_but_not_a_hidden_layer() -> None:
+    X, y = xor()
+    neuron = Neuron(2, activation="linear", seed=0)
+    lone = fit(neuron, X, y, bce_with_logits, Adam(neuron.parameters(), lr=0.1), steps=200,
+               progress=False)
+    # No straight line separates XOR: at best 3 of the 4 corners are right.
+    assert max(lone.accuracy) <= 0.75
+    assert accuracy(predict(neuron, X), y) <= 0.75
+    model = MLP(2, [4, 1], seed=0)
+    fit(model, X, y, bce_with_logits, Adam(model.parameters(), lr=0.1), steps=200,
+        progress=False)
+    assert accuracy(predict(model, X), y) == 1.0
+
+
+def test_the_micrograd_demo_setup_reaches_full_train_accuracy() -> None:
+    X, y = moons(100, noise=0.1, signed=True)
+    model = MLP(2, [16, 16, 1], activation="relu", seed=7)
+
+    def loss(scores: list[Value], labels: list[int]) -> Value:
+        return hinge(scores, labels) + 1e-4 * l2(model.parameters())
+
+    optimizer = SGD(model.parameters(), lr=lambda k: 1.0 - 0.9 * k / 100)
+    history = fit(model, X, y, loss, optimizer, steps=100, progress=False)
+    assert len(history) == 100
+    assert history.loss[-1] < history.loss[0] / 10
+    assert history.lr[0] == 1.0 and history.lr[-1] == pytest.approx(1.0 - 0.9 * 99 / 100)
+    assert history.accuracy[-1] == 1.0
+    assert accuracy(predict(model, X), y) == 1.0
+
+
+def small_run(seed: int = 0) -> nn.train.History:
+    X, y = moons(40, noise=0.2, seed=1)
+    model = MLP(2, [6, 1], activation="tanh", seed=3)
+    return fit(model, X, y, bce_with_logits, Adam(model.parameters(), lr=0.05), steps=25,
+               batch_size=8, progress=False, seed=seed)
+
+
+def test_the_same_seed_gives_a_bit_identical_history() -> None:
+    first, second = small_run(), small_run()
+    assert (first.loss, first.accuracy, first.lr) == (second.loss, second.accuracy, second.lr)
+    assert len(first.seconds) == 25 and all(s > 0 for s in first.seconds)
+    assert small_run(seed=1).loss != first.loss  # the seed picks the batches
+
+
+def test_history_records_the_loss_before_each_update() -> None:
+    X, y = [[1.0], [2.0]], [1.0, 3.0]
+    model = Neuron(1, activation="linear", seed=0)
+    expected = mse(predict(model, X), y).data
+    history = fit(model, X, y, mse, SGD(model.parameters(), lr=0.01), steps=3, progress=False)
+    assert history.loss[0] == expected
+    assert history.loss[1] < history.loss[0]
+
+
+def test_minibatches_cover_every_row_once_per_pass() -> None:
+    seen: list[float] = []
+    X = [[float(i)] for i in range(10)]
+
+    def recording_loss(outputs: list[Value], targets: list[float]) -> Value:
+        seen.extend(targets)
+        return mse(outputs, targets)
+
+    model = Neuron(1, activation="linear")
+    fit(model, X, [float(i) for i in range(10)], recording_loss,
+        SGD(model.parameters(), lr=0.0), steps=6, batch_size=4, progress=False)
+    # batches of 4, 4, then the 2 left over, then a fresh shuffle
+    assert sorted(seen[:10]) == [float(i) for i in range(10)]
+    assert sorted(seen[10:20]) == [float(i) for i in range(10)]
+
+
+def test_a_nan_loss_stops_training_naming_the_step_and_the_last_finite_loss() -> None:
+    X, y = [[1.0]], [0.0]
+    model = Neuron(1, activation="linear", seed=0)
+    calls = []
+
+    def loss_that_breaks(outputs: list[Value], targets: list[float]) -> Value:
+        calls.append(1)
+        value = mse(outputs, targets)
+        return value * math.nan if len(calls) == 4 else value
+
+    optimizer = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TrainingDiverged, match=r"became nan at step 3: the last finite "
+                                               r"loss was [0-9.e-]+ at step 2") as caught:
+        fit(model, X, y, loss_that_breaks, optimizer, steps=10, progress=False)
+    assert caught.value.step == 3
+    assert len(caught.value.history.loss) == 3
+    assert caught.value.history.loss[-1] > 0
+
+
+def test_exploding_training_stops_with_the_step_before_the_overflow() -> None:
+    X, y = [[100.0]], [0.0]
+    model = Neuron(1, activation="linear", seed=0)
+    with pytest.raises(TrainingDiverged, match="smaller learning rate") as caught:
+        fit(model, X, y, mse, SGD(model.parameters(), lr=1.0), steps=1000, progress=False)
+    step, history = caught.value.step, caught.value.history
+    assert 0 < step < 1000 and len(history) == step
+    assert all(math.isfinite(x) for x in history.loss)
+    assert f"the last finite loss was {history.loss[-1]:.6g} at step {step - 1}" in str(
+        caught.value)
+    # the weights are the ones the last finite loss was computed with, one update on
+    assert all(math.isfinite(p.data) for p in model.parameters())
+
+
+def test_a_loss_that_is_nan_from_the_start_points_at_the_data() -> None:
+    model = Neuron(1, activation="linear")
+    with pytest.raises(TrainingDiverged, match="no finite loss before it"):
+        fit(model, [[math.nan]], [0.0], mse, SGD(model.parameters(), lr=0.1), steps=2,
+            progress=False)
+
+
+def test_progress_bar_shows_loss_and_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
+    X, y = xor(signed=True)
+    model = MLP(2, [3, 1])
+    fit(model, X, y, hinge, SGD(model.parameters(), lr=0.1), steps=5, progress=True)
+    shown = capsys.readouterr().err
+    assert "5/5" in shown and "loss=" in shown and "accuracy=" in shown
+
+
+def test_fit_trains_a_three_class_model_with_cross_entropy() -> None:
+    X, y = spirals(30, classes=3, noise=0.0, seed=0)
+    model = MLP(2, [12, 3], activation="tanh", seed=0)
+    history = fit(model, X, y, cross_entropy, Adam(model.parameters(), lr=0.05), steps=60,
+                  progress=False)
+    assert history.loss[-1] < history.loss[0] / 2
+    assert history.accuracy[-1] > 0.6
+    assert all(len(row) == 3 for row in predict(model, X))
+
+
+def test_predict_builds_no_graph_and_returns_floats() -> None:
+    model = MLP(2, [3, 1])
+    (output,) = predict(model, [[0.5, 0.5]])
+    assert isinstance(output, float) and output == model([0.5, 0.5]).data
+    assert all(isinstance(v, float) for v in predict(MLP(2, [3, 2]), [[0.5, 0.5]])[0])
+
+
+def test_accuracy_for_scores_probabilities_signed_labels_and_classes() -> None:
+    assert accuracy([2.0, -1.0, 0.5], [1, 0, 0]) == pytest.approx(2 / 3)
+    assert accuracy([2.0, -1.0, 0.5], [1, -1, -1]) == pytest.approx(2 / 3)
+    assert accuracy([0.7, 0.3, 0.4], [1, 0, 1], threshold=0.5) == pytest.approx(2 / 3)
+    assert accuracy([[0.1, 0.9], [2.0, 1.0], [Value(0.0), Value(3.0)]], [1, 1, 1]) == (
+        pytest.approx(2 / 3))
+
+
+def test_a_sigmoid_model_is_scored_at_threshold_one_half() -> None:
+    X, y = [[1.0], [-1.0]], [1, 0]
+    model = Neuron(1, activation="sigmoid", seed=0)
+    model.w[0].data, model.b.data = 1.0, 0.0  # outputs 0.73 and 0.27: both right at 0.5
+    history = fit(model, X, y, binary_cross_entropy, SGD(model.parameters(), lr=0.0),
+                  steps=1, progress=False)
+    assert history.accuracy == [1.0]
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"X": [], "y": []}, "non-empty list of input rows"),
+    ({"y": [1]}, "4 input rows but 1 targets"),
+    ({"steps": -1}, "steps"),
+    ({"batch_size": 0}, "batch_size"),
+    ({"batch_size": 5}, "more rows than X has"),
+    ({"loss": "hinge"}, "must be a function"),
+    ({"loss": lambda out, t: 1.0}, "returned a float"),
+])
+def test_bad_fit_arguments_are_named(arguments: dict, message: str) -> None:
+    X, y = xor(signed=True)
+    model = MLP(2, [2, 1])
+    call = {"model": model, "X": X, "y": y, "loss": hinge,
+            "optimizer": SGD(model.parameters(), lr=0.1), "steps": 1, "progress": False}
+    call.update(arguments)
+    with pytest.raises((ValueError, TypeError), match=message):
+        fit(**call)
