@@ -47,15 +47,15 @@ def test_without_collapse_every_node_and_edge_is_drawn() -> None:
 def test_collapse_neuron_makes_one_box_per_neuron_with_its_parameters() -> None:
     loss, params = tiny_network()
     folded = fold(describe_graph(loss), "neuron")
-    assert [g.scope for g in folded.groups] == ["layer0/neuron0", "layer0/neuron1",
-                                                "layer1/neuron0"]
-    for group in folded.groups:
+    neurons = folded.groups[:3]
+    assert [g.scope for g in neurons] == ["layer0/neuron0", "layer0/neuron1", "layer1/neuron0"]
+    assert [g.name for g in neurons] == ["neuron0", "neuron1", "neuron0"]  # framed by layer
+    for group in neurons:
         assert [p.label for p in group.parameters] == [v.label for v in params[group.scope]]
         assert [p.grad for p in group.parameters] == [v.grad for v in params[group.scope]]
     # x1 and x2 feed two neurons: they stay boxes of their own, outside every group.
-    drawn_labels = {node.label for node in folded.nodes}
-    assert {"x1", "x2", "loss"} <= drawn_labels
-    assert not any(label.startswith("layer") for label in drawn_labels)
+    assert [node.label for node in folded.nodes] == ["x1", "x2"]
+    assert folded.groups[3].name == "loss"
 
 
 def test_merged_arrows_carry_the_sum_of_their_edges_blame() -> None:
@@ -78,16 +78,32 @@ def test_merged_arrows_carry_the_sum_of_their_edges_blame() -> None:
 def test_collapse_layer_folds_the_inputs_used_by_one_layer_only() -> None:
     loss, _ = tiny_network()
     folded = fold(describe_graph(loss), "layer")
-    assert [g.scope for g in folded.groups] == ["layer0", "layer1"]
-    layer0, layer1 = folded.groups
+    layer0, layer1, rest = folded.groups
+    assert (layer0.name, layer1.name) == ("layer0", "layer1")
     assert sorted(n.label for n in layer0.inputs) == ["x1", "x2"]
     assert len(layer0.parameters) == 6 and len(layer1.parameters) == 3
     assert len(layer0.outputs) == 2 and len(layer1.outputs) == 1
-    # Only the loss (unscoped) stays separate: score - 1, ** 2 and their constants.
-    assert {n.kind for n in folded.nodes} == {"computed", "constant"}
     flow = next(f for f in folded.flows if f.source == "group/layer0")
     assert flow.target == "group/layer1" and len(flow.edges) == 2
-    assert folded.box_count == len(folded.nodes) + 2 + 2  # + 2 op nodes + 2 groups
+    # The loss, made outside any scope ((score - 1) ** 2 and its two constants), is one
+    # box named after its last node; nothing is left to draw on its own.
+    assert (rest.name, rest.scope) == ("loss", "")
+    assert [n.kind for n in rest.members] == ["constant", "computed", "constant", "computed"]
+    assert rest.outputs == [rest.members[-1]] and folded.root == rest.id
+    assert folded.nodes == [] and folded.box_count == 3
+
+
+def test_separate_pieces_outside_scopes_fold_separately() -> None:
+    x = Value(4.0, "x")
+    scaled = x / 2  # before the scoped part: one piece
+    scaled.label = "scaled"
+    with scope("layer0"):
+        hidden = scaled.tanh()
+    out = hidden * 3  # after it: another piece, unlabelled
+    folded = fold(describe_graph(out), "layer")
+    assert [g.name for g in folded.groups] == ["scaled", "layer0", "outside scopes"]
+    assert [(f.source, f.target) for f in folded.flows] == [
+        (folded.groups[0].id, "group/layer0"), ("group/layer0", folded.groups[2].id)]
 
 
 def test_folded_edges_inside_a_scope_are_not_drawn() -> None:
@@ -102,7 +118,7 @@ def test_before_backward_merged_arrows_have_no_blame() -> None:
         out = Value(1.0) * Value(2.0)
     total = out + 1
     folded = fold(describe_graph(total), "layer")
-    assert [flow.blame for flow in folded.flows] == [None, None]
+    assert [flow.blame for flow in folded.flows] == [None]  # layer0 -> the "+ 1" piece
     assert not folded.shows_grads
 
 

@@ -85,14 +85,19 @@ def test_a_graph_over_max_nodes_is_an_error_with_the_count_and_what_to_do() -> N
     assert draw_graph(root, max_nodes=boxes) is not None
 
 
-def test_with_collapse_the_error_suggests_scoping_the_rest() -> None:
+def test_too_many_neurons_suggests_folding_layers() -> None:
+    x = Value(1.0, "x")
     with scope("layer0"):
-        hidden = Value(1.0).tanh()
-    out = hidden
-    for _ in range(30):
-        out = out * 1.0
-    with pytest.raises(GraphTooLargeError, match='with scope\\("loss"\\)'):
-        draw_graph(out, collapse="layer", max_nodes=20)
+        outputs = []
+        for j in range(30):
+            with scope(f"neuron{j}"):
+                outputs.append(x * Value(0.1 * j, kind="parameter"))
+    total = outputs[0]
+    for output in outputs[1:]:
+        total = total + output
+    with pytest.raises(GraphTooLargeError, match='pass collapse="layer" to fold whole layers'):
+        draw_graph(total, collapse="neuron", max_nodes=20)
+    assert draw_graph(total, collapse="layer", max_nodes=20) is not None
 
 
 def test_legend_can_be_left_out() -> None:

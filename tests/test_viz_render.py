@@ -223,10 +223,13 @@ def test_collapse_layer_draws_an_mlp_over_100_samples(renderer: str, tmp_path: P
     assert arrows["group/layer1->group/layer2"][0].endswith("(1,600 edges)")
 
 
-def test_an_unscoped_loss_over_a_batch_is_too_big_even_collapsed() -> None:
-    loss = mlp_batch_loss([2, 4, 1], samples=100, scoped_loss=False)
-    with pytest.raises(Exception, match='scope\\("loss"\\)'):
-        draw_graph(loss, collapse="layer")
+def test_a_loss_made_outside_any_scope_folds_into_one_box(renderer: str,
+                                                         tmp_path: Path) -> None:
+    loss = mlp_batch_loss([2, 16, 16, 1], samples=100, scoped_loss=False)
+    path = render(loss, tmp_path / "mlp.svg", collapse="layer")
+    names = sorted(texts[0].split(" (")[0] for title, texts in svg_groups(path, "node")
+                   if not title.startswith("legend"))
+    assert names == ["layer0", "layer1", "layer2", "loss"]
 
 
 # ---- formats, files, errors -------------------------------------------------------------

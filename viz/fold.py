@@ -10,9 +10,12 @@ of the edges it stands for.
     collapse="neuron"  one box per "layer0/neuron3" (the first two parts of the scope)
     collapse="layer"   one box per "layer0" (the first part)
 
-Nodes outside every scope stay separate boxes, except leaves (inputs, constants,
-parameters) used by a single folded scope only: they fold into it, so a batch's 200
-inputs become the words "200 inputs" in the first layer's box instead of 200 boxes.
+Computed nodes outside every scope fold too: each connected piece of them becomes one
+box named after its last node's label, so a loss over a batch (a few nodes per sample
+ending in one mean) is one box "loss". Leaves (inputs, constants, parameters) made
+outside every scope fold into the one box that uses them, if only one does: a batch's
+200 inputs become the words "200 inputs" in the first layer's box instead of 200 boxes.
+A leaf used by several boxes (an input read by 16 neurons) stays a box of its own.
 """
 
 from __future__ import annotations
@@ -30,13 +33,18 @@ COLLAPSE_DEPTH = {"layer": 1, "neuron": 2}
 class GroupInfo:
     """One scope drawn as a single box.
 
-    id: "group/" + scope, unique among the drawn boxes (node ids are "n0", "n1", ...;
-        no ":" either, which DOT would read as a port).
+    id: "group/" + scope, or "group/" + the id of its last node for a piece outside every
+        scope; unique among the drawn boxes (node ids are "n0", "n1", ...; no ":", which
+        DOT would read as a port).
+    name: what the box is called: the scope's last part ("neuron3"; the frame around it
+        says "layer0"), or the last label of a piece outside every scope ("loss").
+    scope: the scope folded ("" for a piece outside every scope).
     members: every node folded into it (its own nodes and the leaves only it uses).
     outputs: members used outside the scope (or the root itself).
     """
 
     id: str
+    name: str
     scope: str
     members: list[NodeInfo]
     outputs: list[NodeInfo]
@@ -100,9 +108,9 @@ def fold(description: GraphDescription, collapse: str | None = None) -> FoldedGr
         return FoldedGraph(list(description.nodes), [], flows, description.root)
     if collapse not in COLLAPSE_DEPTH:
         raise ValueError(f"collapse must be None, 'neuron' or 'layer', got {collapse!r}")
-    box_of = _boxes(description, COLLAPSE_DEPTH[collapse])
+    box_of, names = _boxes(description, COLLAPSE_DEPTH[collapse])
     nodes = [node for node in description.nodes if box_of[node.id] == node.id]
-    groups = _groups(description, box_of)
+    groups = _groups(description, box_of, names)
     flows = _flows(description.edges, box_of)
     return FoldedGraph(nodes, groups, flows, box_of[description.root])
 
@@ -110,30 +118,71 @@ def fold(description: GraphDescription, collapse: str | None = None) -> FoldedGr
 GROUP_PREFIX = "group/"
 
 
-def group_id(scope: str) -> str:
-    return f"{GROUP_PREFIX}{scope}"
-
-
-def _boxes(description: GraphDescription, depth: int) -> dict[str, str]:
-    """For every node id, the id of the box it is drawn in (its own id if not folded)."""
-    box_of = {}
+def _boxes(description: GraphDescription,
+           depth: int) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """For every node id, the id of the box it is drawn in (its own id if not folded),
+    and for every group id its (name, scope)."""
+    box_of, names = {}, {}
     for node in description.nodes:
         scope = "/".join(node.scope.split("/")[:depth])
-        box_of[node.id] = group_id(scope) if scope else node.id
-    parents = defaultdict(set)
+        if scope:
+            box_of[node.id] = GROUP_PREFIX + scope
+            # The box is called by the last part; the cluster around it shows the rest.
+            names[GROUP_PREFIX + scope] = (scope.rsplit("/", 1)[-1], scope)
+        else:
+            box_of[node.id] = node.id
+    for output, members in _unscoped_pieces(description):
+        group = GROUP_PREFIX + output.id
+        names[group] = (output.label or "outside scopes", "")
+        for member in members:
+            box_of[member] = group
+    _fold_private_leaves(description, box_of)
+    return box_of, names
+
+
+def _unscoped_pieces(description: GraphDescription) -> list[tuple[NodeInfo, list[str]]]:
+    """Connected pieces of computed nodes outside every scope, each with its last node.
+
+    A loss over a batch is such a piece: hundreds of per-sample nodes that all end in one
+    mean. Folding each piece into one box (named after its last node's label, "loss")
+    keeps the picture of a whole batch small even if the loss was made outside a scope.
+    """
+    by_id = {node.id: node for node in description.nodes}
+    outside = {node.id for node in description.nodes
+               if node.kind == "computed" and not node.scope}
+    piece_of = {node_id: node_id for node_id in outside}  # union-find: a pointer to the piece
+
+    def find(node_id: str) -> str:
+        while piece_of[node_id] != node_id:
+            piece_of[node_id] = piece_of[piece_of[node_id]]  # halve the path as we go
+            node_id = piece_of[node_id]
+        return node_id
+
     for edge in description.edges:
-        parents[edge.child].add(box_of[edge.parent])
+        if edge.child in outside and edge.parent in outside:
+            piece_of[find(edge.child)] = find(edge.parent)
+    pieces: dict[str, list[str]] = defaultdict(list)
+    for node in description.nodes:  # topological order: each piece's last member is its output
+        if node.id in outside:
+            pieces[find(node.id)].append(node.id)
+    return [(by_id[members[-1]], members) for members in pieces.values()]
+
+
+def _fold_private_leaves(description: GraphDescription, box_of: dict[str, str]) -> None:
+    """Fold each leaf made outside every scope into the one group that uses it, if one."""
+    users = defaultdict(set)
+    for edge in description.edges:
+        users[edge.child].add(box_of[edge.parent])
     for node in description.nodes:
-        users = parents[node.id]
-        leaf_outside_scopes = node.kind != "computed" and not node.scope
-        if leaf_outside_scopes and len(users) == 1:
-            (only_user,) = users
-            if only_user.startswith(GROUP_PREFIX):
-                box_of[node.id] = only_user
-    return box_of
+        if node.kind == "computed" or node.scope or len(users[node.id]) != 1:
+            continue
+        (only_user,) = users[node.id]
+        if only_user.startswith(GROUP_PREFIX):
+            box_of[node.id] = only_user
 
 
-def _groups(description: GraphDescription, box_of: dict[str, str]) -> list[GroupInfo]:
+def _groups(description: GraphDescription, box_of: dict[str, str],
+            names: dict[str, tuple[str, str]]) -> list[GroupInfo]:
     members: dict[str, list[NodeInfo]] = defaultdict(list)
     for node in description.nodes:
         if box_of[node.id] != node.id:
@@ -141,7 +190,7 @@ def _groups(description: GraphDescription, box_of: dict[str, str]) -> list[Group
     used_outside = {edge.child for edge in description.edges
                     if box_of[edge.child] != box_of[edge.parent]}
     used_outside.add(description.root)
-    return [GroupInfo(id=box, scope=box.removeprefix(GROUP_PREFIX), members=inside,
+    return [GroupInfo(id=box, name=names[box][0], scope=names[box][1], members=inside,
                       outputs=[node for node in inside if node.id in used_outside])
             for box, inside in members.items()]
 

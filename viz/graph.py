@@ -27,7 +27,7 @@ from autograd import Value
 from viz.backends import render_source
 from viz.describe import NodeInfo, describe_graph
 from viz.errors import GraphTooLargeError
-from viz.fold import Flow, FoldedGraph, GroupInfo, fold
+from viz.fold import GROUP_PREFIX, Flow, FoldedGraph, GroupInfo, fold
 from viz.style import (
     GROUP_FILL,
     HIGHLIGHT,
@@ -87,12 +87,10 @@ def check_size(folded: FoldedGraph, max_nodes: int, collapse: str | None) -> Non
     count = folded.box_count
     if count <= max_nodes:
         return
-    advice = ('pass collapse="neuron" or collapse="layer" to draw each neuron or layer '
-              'scope as one box, or ' if collapse is None else "")
-    unscoped = sum(1 for node in folded.nodes if not node.scope)
-    if collapse is not None and unscoped:
-        advice += (f"create the {unscoped:,} nodes outside any scope (a loss, say) inside "
-                   f'`with scope("loss"):` so that they fold as well, or ')
+    advice = {None: 'pass collapse="neuron" or collapse="layer" to draw each neuron or layer '
+                    'scope as one box, or ',
+              "neuron": 'pass collapse="layer" to fold whole layers, or ',
+              "layer": ""}[collapse]
     raise GraphTooLargeError(
         f"this graph needs {count:,} boxes (Values, op nodes and folded scopes), more than "
         f"max_nodes={max_nodes:,}, and Graphviz would take very long to lay it out. To draw "
@@ -153,8 +151,10 @@ def _draw_value(graph: graphviz.Digraph, node: NodeInfo, scale: Scale, marked: b
 
 def _draw_group(graph: graphviz.Digraph, group: GroupInfo, highlight: str | None) -> None:
     """A folded scope: its name and size, inputs, outputs and parameter gradients."""
-    lines = [f"{group.scope} ({len(group.members):,} nodes)",
-             f"in: {len(group.inputs):,} inputs/constants", _outputs_line(group)]
+    lines = [f"{group.name} ({len(group.members):,} nodes)"]
+    if group.inputs:
+        lines.append(f"in: {len(group.inputs):,} inputs/constants")
+    lines.append(_outputs_line(group))
     graph.node(group.id, _lines(lines + _parameter_lines(group)), shape="box",
                style="filled,bold", fillcolor=GROUP_FILL, **_marking(group.id == highlight))
 
@@ -214,9 +214,14 @@ def _draw_flow(graph: graphviz.Digraph, flow: Flow, scale: Scale, computed: set[
     blame = flow.blame
     target = op_id(flow.target) if flow.target in computed else flow.target
     colour = sign_colour(blame)
+    # Arrows touching folded boxes can be many (16 x 16 between two layers of neurons). A
+    # plain label is laid out as a hidden node between the ranks, and hundreds of them
+    # stretch the picture into a tall column; an xlabel is placed after the layout instead.
+    folded = flow.source.startswith(GROUP_PREFIX) or flow.target.startswith(GROUP_PREFIX)
+    label_kind = "xlabel" if folded else "label"
     attributes = {"color": colour, "fontcolor": colour,
                   "penwidth": str(edge_width(blame, scale.largest_blame)),
-                  "label": _blame_label(flow), "tooltip": _blame_tooltip(flow)}
+                  label_kind: _blame_label(flow), "tooltip": _blame_tooltip(flow)}
     if marked:
         # A gold edge on either side of the sign colour: still readable as red or blue.
         attributes["color"] = f"{HIGHLIGHT}:{colour}:{HIGHLIGHT}"
