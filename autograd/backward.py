@@ -104,19 +104,20 @@ def _backward(root: Any, grad: float) -> None:
     root.grad = grad
     try:
         for node in computed:
-            upstream = node.grad
             op = node._op
-            children = node._children
             # The common arities inline; partials() would cost a call and a list per node.
             if op.arity == 2:
-                x, y = children
+                x, y = node._children
                 dx, dy = op.derivative(x.data, y.data, node.data)
+                upstream = node.grad
                 x.grad += upstream * dx
                 y.grad += upstream * dy
             elif op.arity == 1:
-                x = children[0]
-                x.grad += upstream * op.derivative(x.data, node.data)
+                (x,) = node._children
+                x.grad += node.grad * op.derivative(x.data, node.data)
             else:
+                children = node._children
+                upstream = node.grad
                 partials = op.derivative([child.data for child in children], node.data)
                 for child, partial in zip(children, partials):
                     child.grad += upstream * partial
