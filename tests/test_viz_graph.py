@@ -86,6 +86,12 @@ def test_a_graph_over_max_nodes_is_an_error_with_the_count_and_what_to_do() -> N
     assert draw_graph(root, max_nodes=boxes) is not None
 
 
+@pytest.mark.parametrize("max_nodes", [0, -5, 2.5, None, True])
+def test_max_nodes_must_be_a_positive_int(max_nodes: object) -> None:
+    with pytest.raises(ValueError, match="max_nodes must be a positive int"):
+        draw_graph(Value(1.0) + 1, max_nodes=max_nodes)
+
+
 def test_too_many_neurons_suggests_folding_layers() -> None:
     x = Value(1.0, "x")
     with scope("layer0"):

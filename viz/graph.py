@@ -84,6 +84,9 @@ def draw_graph(root: Value, show_grads: bool | None = None, collapse: str | None
 
 def check_size(folded: FoldedGraph, max_nodes: int, collapse: str | None) -> None:
     """Raise GraphTooLargeError, saying how to get a drawable graph, if folded is too big."""
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int (the most boxes to draw), "
+                         f"got {max_nodes!r}")
     count = folded.box_count
     if count <= max_nodes:
         return
