@@ -76,13 +76,18 @@ class Neuron(Module):
         return len(self.w)
 
     def forward(self, x: Sequence[Any]) -> Value:
-        """activation(w . x + b) for a list of nin numbers or Values."""
-        return self._forward(_as_inputs(x, self.nin, f"Neuron {self.name!r}"))
+        """activation(w . x + b) for one row x of nin numbers or Values."""
+        return self.forward_batch([x])[0]
 
-    def _forward(self, x: Sequence[Value]) -> Value:
-        # Inputs already checked: this is the hot path of training.
+    def forward_batch(self, X: Sequence[Sequence[Any]]) -> list[Value]:
+        """forward(x) for every row x of X."""
+        return self._forward_rows(_as_rows(X, self.nin, f"Neuron {self.name!r}"))
+
+    def _forward_rows(self, rows: Sequence[Sequence[Value]]) -> list[Value]:
+        # Rows already checked: this is the hot path of training. The scope is entered
+        # once for the whole batch; entering it per row would cost more than the neuron.
         with scope(self._scope_name):
-            return self._activate(dot(self.w, x) + self.b)
+            return [self._activate(dot(self.w, x) + self.b) for x in rows]
 
     def own_parameters(self) -> Iterator[tuple[str, Value]]:
         for i, weight in enumerate(self.w):
@@ -120,12 +125,19 @@ class Layer(Module):
         return len(self.neurons)
 
     def forward(self, x: Sequence[Any]) -> list[Value]:
-        """[neuron(x) for each neuron] for a list of nin numbers or Values."""
-        return self._forward(_as_inputs(x, self.nin, f"Layer {self.name!r}"))
+        """[neuron(x) for each neuron] for one row x of nin numbers or Values."""
+        return list(self.forward_batch([x])[0])
 
-    def _forward(self, x: Sequence[Value]) -> list[Value]:
+    def forward_batch(self, X: Sequence[Sequence[Any]]) -> list[list[Value]]:
+        """forward(x) for every row x of X."""
+        return [list(row) for row in self._forward_rows(_as_rows(X, self.nin,
+                                                                 f"Layer {self.name!r}"))]
+
+    def _forward_rows(self, rows: Sequence[Sequence[Value]]) -> list[tuple[Value, ...]]:
         with scope(self._scope_name):
-            return [neuron._forward(x) for neuron in self.neurons]
+            columns = [neuron._forward_rows(rows) for neuron in self.neurons]
+        # columns[j][r] is neuron j's output for row r; the next layer wants them by row.
+        return list(zip(*columns))
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         for j, neuron in enumerate(self.neurons):
@@ -176,10 +188,14 @@ class MLP(Module):
 
     def forward(self, x: Sequence[Any]) -> Value | list[Value]:
         """The network's output for one input row of nin numbers (or Values)."""
-        outputs = _as_inputs(x, self.nin, "MLP")
+        return self.forward_batch([x])[0]
+
+    def forward_batch(self, X: Sequence[Sequence[Any]]) -> list[Value] | list[list[Value]]:
+        """forward(x) for every row x of X, computed layer by layer for the whole batch."""
+        rows = _as_rows(X, self.nin, "MLP")
         for layer in self.layers:
-            outputs = layer._forward(outputs)
-        return outputs[0] if len(outputs) == 1 else outputs
+            rows = layer._forward_rows(rows)
+        return [row[0] if len(row) == 1 else list(row) for row in rows]
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         for i, layer in enumerate(self.layers):
@@ -211,6 +227,14 @@ class MLP(Module):
 
 
 # ---- checks shared by the three classes -----------------------------------------------------
+def _as_rows(X: Sequence[Sequence[Any]], nin: int, who: str) -> list[list[Value]]:
+    """Every row of X through _as_inputs."""
+    if isinstance(X, (str, bytes)) or not isinstance(X, Sequence):
+        raise TypeError(f"{who}.forward_batch takes a list of input rows, "
+                        f"got {type(X).__name__}")
+    return [_as_inputs(x, nin, who) for x in X]
+
+
 def _as_inputs(x: Sequence[Any], nin: int, who: str) -> list[Value]:
     """x as a list of nin Values: numbers become input leaves labelled x0, x1, ...
 

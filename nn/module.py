@@ -12,7 +12,7 @@ Calling a module, `model(x)`, runs its `forward(x)`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from autograd import Value
@@ -37,6 +37,11 @@ class Module:
 
     def __call__(self, x: Any) -> Any:
         return self.forward(x)
+
+    def forward_batch(self, X: Sequence[Any]) -> list[Any]:
+        """forward(x) for every row x of X, as a list. Modules may compute it faster than
+        one row at a time (nn's layers go layer by layer); fit and predict use it."""
+        return [self.forward(x) for x in X]
 
     # ---- what a module is made of ------------------------------------------------------
     def own_parameters(self) -> Iterator[tuple[str, Value]]:

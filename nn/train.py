@@ -2,7 +2,7 @@
 
 One training step, the same five lines as in every framework:
 
-    outputs = [model(x) for x in batch]          forward: build the graph
+    outputs = model.forward_batch(batch)          forward: build the graph
     loss = loss_fn(outputs, targets)             one number: how wrong
     optimizer.zero_grad()                        forget the last step's gradients
     loss.backward()                              blame: d loss / d every weight
@@ -94,7 +94,7 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
             # to free. Pausing it makes a step much faster (measured in benchmarks/moons.py).
             with collector_paused():
                 try:
-                    outputs = [model(X[i]) for i in indices]
+                    outputs = model.forward_batch([X[i] for i in indices])
                     targets = [y[i] for i in indices]
                     loss_value = loss(outputs, targets)
                 except OverflowError as error:
@@ -137,11 +137,8 @@ def predict(model: Module, X: Sequence[Sequence[Any]]) -> list[Any]:
     One float per row for a single-output model, a list of floats per row otherwise.
     """
     _check_rows(X, "predict")
-    results: list[Any] = []
-    for x in X:
-        out = model(x)
-        results.append([o.data for o in out] if isinstance(out, list) else float(out))
-    return results
+    return [[o.data for o in out] if isinstance(out, list) else float(out)
+            for out in model.forward_batch(X)]
 
 
 def accuracy(outputs: Sequence[Any], targets: Sequence[Any], threshold: float = 0.0) -> float:

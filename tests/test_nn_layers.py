@@ -158,3 +158,27 @@ def test_a_row_of_the_wrong_length_says_how_many_inputs_are_expected() -> None:
         Neuron(1)(1.0)
     with pytest.raises(TypeError, match="str"):
         MLP(2, [1])(["a", "b"])
+
+
+@pytest.mark.parametrize("model", [Neuron(3, activation="tanh", seed=2),
+                                   Layer(3, 4, activation="sigmoid", seed=2),
+                                   MLP(3, [4, 1], seed=2), MLP(3, [4, 2], seed=2)])
+def test_forward_batch_equals_forward_row_by_row(model) -> None:
+    X = [[0.1, 0.2, 0.3], [-1.0, 0.5, 2.0], [3.0, -2.0, 0.0]]
+
+    def data(out):
+        return [o.data for o in out] if isinstance(out, list) else out.data
+
+    assert [data(out) for out in model.forward_batch(X)] == [data(model(x)) for x in X]
+    with pytest.raises(ValueError, match=r"expects 3 input\(s\) per row, got 2"):
+        model.forward_batch([[1.0, 2.0, 3.0], [1.0, 2.0]])
+    with pytest.raises(TypeError, match="list of input rows"):
+        model.forward_batch(5)
+
+
+def test_a_batch_enters_each_neuron_scope_once_and_tags_every_row() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    outputs = model.forward_batch([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])
+    assert {out.scope for out in outputs} == {"layer1/neuron0"}
+    hidden = [node for out in outputs for node in out.children[0].children[3:]]
+    assert [node.scope for node in hidden] == [f"layer0/neuron{j}" for j in range(3)] * 3

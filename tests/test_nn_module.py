@@ -40,6 +40,12 @@ def test_a_user_module_gets_names_parameters_and_state_dict_for_free() -> None:
     assert out.data == pytest.approx(module.inner.w[0].data * 5.0 + module.inner.b.data)
 
 
+def test_forward_batch_of_a_user_module_calls_forward_per_row() -> None:
+    module = Affine()
+    outputs = module.forward_batch([[1.0], [2.0]])
+    assert [o.data for o in outputs] == [module([1.0]).data, module([2.0]).data]
+
+
 def test_calling_a_module_without_forward_says_so() -> None:
     with pytest.raises(NotImplementedError, match="Module does not define forward"):
         Module()([1.0])
