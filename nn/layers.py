@@ -62,7 +62,7 @@ class Neuron(Module):
         check_int(nin, "Neuron(nin=...)")
         self.activation = _check_activation(activation)
         self.final_activation = activation
-        self.name = name
+        self.name = _check_name(name)
         self._scope_name = name.rsplit("/", 1)[-1]
         self._activate = ACTIVATIONS[activation]
         rng = _rng(seed)
@@ -110,7 +110,7 @@ class Layer(Module):
         check_int(nout, "Layer(nout=...)")
         self.activation = _check_activation(activation)
         self.final_activation = activation
-        self.name = name
+        self.name = _check_name(name)
         self._scope_name = name.rsplit("/", 1)[-1]
         rng = _rng(seed)
         self.neurons = [Neuron(nin, activation, rng, name=f"{name}/neuron{j}")
@@ -126,7 +126,7 @@ class Layer(Module):
 
     def forward(self, x: Sequence[Any]) -> list[Value]:
         """[neuron(x) for each neuron] for one row x of nin numbers or Values."""
-        return list(self.forward_batch([x])[0])
+        return self.forward_batch([x])[0]
 
     def forward_batch(self, X: Sequence[Sequence[Any]]) -> list[list[Value]]:
         """forward(x) for every row x of X."""
@@ -254,6 +254,14 @@ def _check_activation(name: Any) -> str:
     if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of "
                          f"{', '.join(ACTIVATIONS)}")
+    return name
+
+
+def _check_name(name: Any) -> str:
+    """A path of scope names such as "layer0/neuron3": non-empty parts joined by "/"."""
+    if not isinstance(name, str) or not all(name.split("/")):
+        raise ValueError(f"a module name is a path like 'layer0/neuron3' (non-empty parts "
+                         f"joined by '/'), got {name!r}")
     return name
 
 

@@ -106,7 +106,7 @@ def cross_entropy(logits: Sequence[Sequence[Any]], targets: Sequence[int]) -> Va
         if isinstance(z, (str, bytes)) or not isinstance(z, Sequence) or len(z) < 2:
             raise TypeError(f"cross_entropy: sample {i} needs a list of at least 2 logits "
                             f"(one per class), got {z!r:.60}")
-        if not is_number(c) or c != int(c) or not 0 <= c < len(z):
+        if isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < len(z):
             raise ValueError(f"cross_entropy: target {c!r} at position {i} is not a class "
                              f"index 0 .. {len(z) - 1}")
     return _mean([logsumexp(z) - z[c] for z, c in pairs])

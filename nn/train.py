@@ -2,11 +2,11 @@
 
 One training step, the same five lines as in every framework:
 
-    outputs = model.forward_batch(batch)          forward: build the graph
-    loss = loss_fn(outputs, targets)             one number: how wrong
-    optimizer.zero_grad()                        forget the last step's gradients
-    loss.backward()                              blame: d loss / d every weight
-    optimizer.step()                             move every weight against its blame
+    outputs = model.forward_batch(batch)     forward: build the graph
+    loss = loss_fn(outputs, targets)         one number: how wrong
+    optimizer.zero_grad()                    forget the last step's gradients
+    loss.backward()                          blame: d loss / d every weight
+    optimizer.step()                         move every weight against its blame
 """
 
 from __future__ import annotations

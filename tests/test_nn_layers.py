@@ -143,6 +143,8 @@ def test_repr_shows_the_architecture_and_the_parameter_count() -> None:
     (lambda: Neuron(2, activation=["relu"]), "unknown activation"),
     (lambda: Layer(2, True), "nout"),
     (lambda: Neuron(2, seed=1.5), "seed must be an int"),
+    (lambda: Neuron(2, name="layer0//n"), "module name is a path"),
+    (lambda: Layer(2, 2, name=""), "module name is a path"),
 ])
 def test_bad_construction_arguments_are_named(build, message: str) -> None:
     with pytest.raises((ValueError, TypeError), match=message):
