@@ -98,7 +98,7 @@ class Neuron(Module):
         return {"nin": self.nin, "activation": self.activation}
 
     def __repr__(self) -> str:
-        return f"Neuron({self.nin}, activation={self.activation!r})"
+        return f"Neuron({self.nin}, activation={self.activation!r}): {self.nin + 1} parameters"
 
 
 class Layer(Module):
@@ -147,7 +147,8 @@ class Layer(Module):
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
 
     def __repr__(self) -> str:
-        return f"Layer({self.nin} -> {self.nout}, {self.activation})"
+        return (f"Layer({self.nin} -> {self.nout}, {self.activation}): "
+                f"{(self.nin + 1) * self.nout} parameters")
 
 
 class MLP(Module):

@@ -63,7 +63,7 @@ def check_state_dict(model: Module, state: Mapping[str, Any]) -> dict[str, float
     if missing:
         problems.append(f"missing {len(missing)} parameter(s): {_first_few(missing)}")
     if extra:
-        problems.append(f"unexpected {len(extra)} entr(y/ies) this model does not have: "
+        problems.append(f"{len(extra)} name(s) this model does not have: "
                         f"{_first_few(extra)}")
     if malformed:
         problems.append("each entry must be one finite number, but " + _first_few(malformed))

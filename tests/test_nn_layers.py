@@ -130,8 +130,8 @@ def test_repr_shows_the_architecture_and_the_parameter_count() -> None:
     text = repr(MLP(2, [16, 16, 1]))
     assert text.splitlines()[0] == ("MLP(2, [16, 16, 1], activation='relu', "
                                     "output_activation='linear'): 337 parameters")
-    assert "layer1: Layer(16 -> 16, relu)" in text
-    assert repr(Neuron(3, activation="tanh")) == "Neuron(3, activation='tanh')"
+    assert "layer1: Layer(16 -> 16, relu): 272 parameters" in text
+    assert repr(Neuron(3, activation="tanh")) == "Neuron(3, activation='tanh'): 4 parameters"
 
 
 @pytest.mark.parametrize("build, message", [
