@@ -133,7 +133,7 @@ def _dot_forward(values: list[float]) -> float:
 def _dot_derivative(values: Sequence[Any], out: Any) -> list[Any]:
     # d/dw_i (sum_j w_j x_j) = x_i and d/dx_i = w_i: each weight's partial is its input.
     half = len(values) // 2
-    return list(values[half:]) + list(values[:half])
+    return values[half:] + values[:half]
 
 
 def _pow_derivative(x: Any, y: Any, out: Any) -> tuple[Any, Any]:

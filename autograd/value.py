@@ -15,6 +15,7 @@ from typing import Any
 
 from autograd import mode
 from autograd.backward import backward as _backward_sweep
+from autograd.backward import data_of
 from autograd.primitives import (
     ABS,
     ADD,
@@ -150,6 +151,10 @@ class Value:
     def __neg__(self) -> Value:
         return _unary(NEG, self)
 
+    def __pos__(self) -> Value:
+        """+x is x itself: no operation, so no node."""
+        return self
+
     def __abs__(self) -> Value:
         return _unary(ABS, self)
 
@@ -255,7 +260,7 @@ def _binary(op: Primitive, x: Any, y: Any) -> Value:
 
 def _nary(op: Primitive, nodes: tuple[Value, ...]) -> Value:
     """A node for any arity: n-ary forwards take the list, fixed arities the arguments."""
-    values = [node.data for node in nodes]
+    values = list(map(data_of, nodes))
     try:
         data = op.forward(values) if op.arity is None else op.forward(*values)
     except ARITHMETIC_ERRORS as error:
@@ -296,7 +301,7 @@ def _data_of(x: Any) -> float:
 # ---- fused n-ary primitives --------------------------------------------------------------
 def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - autograd.sum, as torch.sum
     """x_1 + ... + x_n as one node (numbers are lifted to constants); 0.0 for no values."""
-    nodes = tuple(map(constant, values))
+    nodes = _as_values(values)
     if not nodes:
         return constant(0.0)
     return _nary(SUM, nodes)
@@ -309,7 +314,19 @@ def dot(weights: Sequence[Any], inputs: Sequence[Any]) -> Value:
                          f"they must pair up one to one")
     if not weights:
         return constant(0.0)
-    return _nary(DOT, tuple(map(constant, weights)) + tuple(map(constant, inputs)))
+    return _nary(DOT, _as_values((*weights, *inputs)))
+
+
+def _as_values(items: Iterable[Any]) -> tuple[Value, ...]:
+    """items as a tuple of Values, numbers lifted to constants.
+
+    Inside a network every item is usually a Value already; checking the set of their
+    types (one pass in C) skips a Python call per item, which a neuron makes 2n of.
+    """
+    items = tuple(items)
+    if set(map(type, items)) <= {Value}:
+        return items
+    return tuple(map(constant, items))
 
 
 def identity(x: Value) -> Value:

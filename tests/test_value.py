@@ -63,7 +63,7 @@ def test_equality_and_hash_are_identity():
     (lambda x: 2 - x, -1.0), (lambda x: x * 2, 6.0), (lambda x: 2 * x, 6.0),
     (lambda x: x / 2, 1.5), (lambda x: 3 / x, 1.0), (lambda x: x ** 2, 9.0),
     (lambda x: 2 ** x, 8.0), (lambda x: -x, -3.0), (lambda x: abs(-x), 3.0),
-    (lambda x: x ** x, 27.0),
+    (lambda x: x ** x, 27.0), (lambda x: +x, 3.0),
 ])
 def test_operators_accept_numbers_on_either_side(expression, expected):
     assert expression(Value(3.0)).data == expected
