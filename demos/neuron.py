@@ -11,8 +11,10 @@ Run: python -m demos.neuron   (or: blameflow lesson neuron)
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from autograd import Value
+from demos.pictures import Pictures
 
 X, W, B, TARGET = 2.0, 0.4, 0.1, 1.0
 
@@ -31,8 +33,9 @@ def build() -> dict[str, Value]:
     return {"x": x, "w": w, "b": b, "z": z, "a": a, "loss": loss}
 
 
-def run(out: Path | None = None) -> dict[str, float]:
-    """Print the lesson; return its key numbers (out is where pictures go, once drawn)."""
+def run(out: Path | None = None) -> dict[str, Any]:
+    """Print the lesson, save its pictures under out; return its key numbers and files."""
+    pictures = Pictures(out)
     nodes = build()
     x, w, b, z, a, loss = (nodes[k] for k in ("x", "w", "b", "z", "a", "loss"))
     print("Lesson 1 - one neuron")
@@ -49,8 +52,12 @@ def run(out: Path | None = None) -> dict[str, float]:
     print(f"    d loss/d b = {dloss_da:.4f} x {da_dz:.4f} x 1 = {b.grad:.4f}")
     print(f"  So nudging w up by 0.01 changes the loss by about {0.01 * w.grad:+.5f}:")
     print("  gradient descent moves w the other way, against the gradient.")
+    print("  In the graph, each arrow carries its share of the blame: the gradient above it")
+    print("  times the local derivative. Follow the arrows from loss back to w.")
+    pictures.graph(loss, "graph.svg")
+    pictures.explorer(loss, "explorer.html")
     return {"z": z.data, "a": a.data, "loss": loss.data, "grad_w": w.grad, "grad_b": b.grad,
-            "grad_x": x.grad}
+            "grad_x": x.grad, "files": pictures.written}
 
 
 if __name__ == "__main__":

@@ -1,0 +1,54 @@
+"""Lesson 4: XOR. One neuron cannot learn it; one hidden layer can.
+
+XOR's positive corners, (0, 1) and (1, 0), sit diagonally opposite each other, so no
+straight line separates them from (0, 0) and (1, 1). A single neuron draws exactly one
+straight line (w . x + b = 0), so at best it gets 3 of 4 corners right. A hidden layer
+bends the boundary: each hidden neuron draws a line, and the output combines them.
+
+Run: python -m demos.xor   (or: blameflow lesson xor)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from demos.pictures import Pictures
+from nn import MLP, Adam, Module, Neuron, accuracy, bce_with_logits, fit, predict, xor
+
+STEPS = 200
+LEARNING_RATE = 0.1
+SEED = 0
+
+
+def train(model: Module) -> float:
+    """Train with Adam on the binary cross-entropy of logits; return the final accuracy."""
+    X, y = xor()
+    fit(model, X, y, bce_with_logits, Adam(model.parameters(), lr=LEARNING_RATE),
+        steps=STEPS, progress=False)
+    return accuracy(predict(model, X), y)
+
+
+def run(out: Path | None = None) -> dict[str, Any]:
+    """Print the lesson, save both decision boundaries; return accuracies and files."""
+    pictures = Pictures(out)
+    X, y = xor()
+    print("Lesson 4 - XOR")
+    print(f"  data: {list(zip(X, y))}")
+    neuron = Neuron(2, activation="linear", seed=SEED)
+    lone = train(neuron)
+    print(f"  one neuron ({len(neuron.parameters())} parameters), {STEPS} Adam steps: "
+          f"accuracy {lone:.0%}; one straight line cannot split XOR")
+    network = MLP(2, [4, 1], seed=SEED)
+    hidden = train(network)
+    print(f"  a hidden layer of 4 relu neurons ({len(network.parameters())} parameters), "
+          f"{STEPS} Adam steps: accuracy {hidden:.0%}")
+    # Outputs are logits: a score above 0 means class 1.
+    pictures.boundary(neuron, X, y, "boundary_single_neuron.png", threshold=0.0)
+    pictures.boundary(network, X, y, "boundary_hidden_layer.png", threshold=0.0)
+    return {"single_neuron_accuracy": lone, "hidden_layer_accuracy": hidden,
+            "files": pictures.written}
+
+
+if __name__ == "__main__":
+    run(Path("out") / "xor")

@@ -1,0 +1,68 @@
+"""Every lesson runs to the end and prints its key numbers, checked here."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from demos import hidden_layer, moons, training_loop, xor
+
+
+def _sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+def test_training_loop_lowers_the_loss_and_compares_learning_rates(capsys):
+    numbers = training_loop.run(None)
+    losses = numbers["losses"]
+    assert len(losses) == training_loop.EPOCHS
+    assert all(later < earlier for earlier, later in zip(losses, losses[1:]))
+    assert set(numbers["final_losses"]) == set(training_loop.LEARNING_RATES)
+    assert numbers["final_losses"][1.0] == losses[-1]
+    printed = capsys.readouterr().out
+    assert f"{losses[0]:.6f}" in printed and f"{losses[-1]:.6f}" in printed
+
+
+def test_hidden_layer_forward_values_match_the_formulas():
+    numbers = hidden_layer.run(None)
+    p = hidden_layer.START
+    h1 = _sigmoid(p["w1"] * 1 + p["b1"])
+    h2 = _sigmoid(p["w2"] * 1 + p["b2"])
+    out = _sigmoid(p["w3"] * h1 + p["w4"] * h2 + p["b3"])
+    assert numbers["forward"]["h1"] == pytest.approx(h1)
+    assert numbers["forward"]["h2"] == pytest.approx(h2)
+    assert numbers["forward"]["out"] == pytest.approx(out)
+    assert numbers["forward"]["loss"] == pytest.approx(out ** 2)
+    # d loss/d w1 by the chain rule, written out independently of the engine
+    expected_w1 = 2 * out * out * (1 - out) * p["w3"] * h1 * (1 - h1)
+    assert numbers["gradients"]["w1"] == pytest.approx(expected_w1)
+    assert numbers["losses"][-1] < numbers["losses"][0] / 10
+
+
+def test_hidden_layer_gradients_equal_pytorchs():
+    torch = pytest.importorskip("torch")
+    p = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True)
+         for name, value in hidden_layer.START.items()}
+    h1 = torch.sigmoid(p["w1"] * 1.0 + p["b1"])
+    h2 = torch.sigmoid(p["w2"] * 1.0 + p["b2"])
+    out = torch.sigmoid(p["w3"] * h1 + p["w4"] * h2 + p["b3"])
+    ((out - 0.0) ** 2).backward()
+    ours = hidden_layer.run(None)["gradients"]
+    for name, tensor in p.items():
+        assert ours[name] == pytest.approx(float(tensor.grad), rel=1e-12, abs=1e-15), name
+
+
+def test_xor_needs_a_hidden_layer(capsys):
+    numbers = xor.run(None)
+    assert numbers["single_neuron_accuracy"] <= 0.75
+    assert numbers["hidden_layer_accuracy"] == 1.0
+    assert "100%" in capsys.readouterr().out
+
+
+def test_moons_reaches_full_accuracy(capsys):
+    numbers = moons.run(None, progress=False)
+    assert numbers["accuracy"] == 1.0
+    history = numbers["history"]
+    assert len(history.loss) == moons.STEPS and history.loss[-1] < history.loss[0] / 10
+    assert "accuracy 100%" in capsys.readouterr().out
