@@ -18,7 +18,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from autograd import Value, topological_order
+from autograd import Value, gradients, topological_order
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,18 @@ def describe_graph(root: Value, show_grads: bool | None = None,
     nodes = [_node_info(node, ids[node], shown[node]) for node in order]
     edges = [edge for node in order for edge in _edges_into(node, ids, shown[node])]
     return GraphDescription(nodes=nodes, edges=edges, root=ids[root])
+
+
+def describe_sweep(root: Value) -> GraphDescription:
+    """describe_graph with the gradients of one fresh reverse sweep from root.
+
+    The numbers come from autograd.gradients, not from .grad, so they are d root / d node
+    whether or not backward() has run (and however often), and no .grad is changed.
+    backprop_frames and the explorer both show these.
+    """
+    order = topological_order(root)
+    sweep = dict(zip(order, gradients(root, order)))
+    return describe_graph(root, show_grads=True, grads=sweep)
 
 
 def _node_info(node: Value, node_id: str, grad: float | None) -> NodeInfo:

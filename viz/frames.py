@@ -13,9 +13,9 @@ import dataclasses
 import os
 from pathlib import Path
 
-from autograd import Value, gradients, topological_order
+from autograd import Value
 from viz.backends import render_source
-from viz.describe import GraphDescription, NodeInfo, describe_graph
+from viz.describe import GraphDescription, NodeInfo, describe_sweep
 from viz.files import write_atomically
 from viz.fold import fold
 from viz.graph import MAX_NODES, check_size, graph_of, scale_of
@@ -32,9 +32,7 @@ def backprop_frames(root: Value, folder: str | os.PathLike,
     frames are the same whether or not backward() has run, and no .grad is changed.
     Frames left in folder by an earlier, longer run are removed. Returns the paths.
     """
-    order = topological_order(root)
-    sweep = dict(zip(order, gradients(root, order)))
-    complete = describe_graph(root, show_grads=True, grads=sweep)
+    complete = describe_sweep(root)
     check_size(fold(complete), max_nodes, collapse=None)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

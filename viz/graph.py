@@ -101,12 +101,16 @@ def check_size(folded: FoldedGraph, max_nodes: int, collapse: str | None) -> Non
 
 
 def graph_of(folded: FoldedGraph, scale: Scale | None = None, highlight: str | None = None,
-             title: str = "", legend: bool = True) -> BlameGraph:
-    """The Digraph of a folded graph (draw_graph and backprop_frames both end here).
+             title: str = "", legend: bool = True, element_ids: bool = False) -> BlameGraph:
+    """The Digraph of a folded graph (draw_graph, backprop_frames and explore end here).
 
     scale: what colours and widths are relative to (default: this graph's own largest).
     highlight: the id of a box to mark in gold, with the arrows leaving it.
     title: a caption under the picture.
+    element_ids: give every box, op node, arrow and cluster a stable SVG id (the box's
+        own id, op_id(...), op_arrow_id(...), arrow_id(index in folded.flows),
+        cluster_id(scope)) so a page's script can find them; Graphviz's default ids
+        ("node1", "edge2") say nothing about which Value is which.
     """
     scale = scale or scale_of(folded)
     graph = BlameGraph(graph_attr={"rankdir": "LR", "fontname": "Helvetica", "label": title,
@@ -114,15 +118,18 @@ def graph_of(folded: FoldedGraph, scale: Scale | None = None, highlight: str | N
                        node_attr={"fontname": "Helvetica", "fontsize": "11"},
                        edge_attr={"fontname": "Helvetica", "fontsize": "10"})
     clusters = {"": graph}
-    home = _home_scopes(folded)
+    home = home_scopes(folded)
     for node in folded.nodes:
-        _draw_value(_cluster(clusters, home[node.id]), node, scale, node.id == highlight)
+        _draw_value(_cluster(clusters, home[node.id], element_ids), node, scale,
+                    node.id == highlight, element_ids)
     for group in folded.groups:
-        _draw_group(_cluster(clusters, _parent_scope(group.scope)), group, highlight)
+        _draw_group(_cluster(clusters, parent_scope(group.scope), element_ids), group,
+                    highlight, element_ids)
     _nest_clusters(clusters)
     computed = {node.id for node in folded.nodes if node.kind == "computed"}
-    for flow in folded.flows:
-        _draw_flow(graph, flow, scale, computed, flow.source == highlight)
+    for index, flow in enumerate(folded.flows):
+        ids = {"id": arrow_id(index)} if element_ids else {}
+        _draw_flow(graph, flow, scale, computed, flow.source == highlight, ids)
     if legend:
         _draw_legend(graph, folded, scale)
     return graph
@@ -137,29 +144,35 @@ def scale_of(folded: FoldedGraph) -> Scale:
 # ---- boxes ------------------------------------------------------------------------------
 # Plain text labels, one fact per line: the wasm Graphviz has no HTML-like labels, and
 # every renderer must draw the same picture.
-def _draw_value(graph: graphviz.Digraph, node: NodeInfo, scale: Scale, marked: bool) -> None:
+def _draw_value(graph: graphviz.Digraph, node: NodeInfo, scale: Scale, marked: bool,
+                element_ids: bool) -> None:
     """A Value's box (label, data, grad) and, if it was computed, its op node."""
     lines = [node.label] if node.label else []
     lines += [f"data {format_number(node.data)}", f"grad {format_number(node.grad)}"]
     graph.node(node.id, _lines(lines), shape="box", style=BORDER_STYLE[node.kind],
                peripheries="2" if node.kind == "parameter" else "1",
                fillcolor=fill_colour(node.grad, scale.largest_grad),
-               tooltip=_value_tooltip(node), **_marking(marked))
+               tooltip=_value_tooltip(node), **_marking(marked),
+               **_element_id(node.id, element_ids))
     if node.kind == "computed":
         graph.node(op_id(node.id), graphviz.escape(node.symbol), shape="ellipse",
                    style="filled", fillcolor=OP_FILL, fontsize="10", width="0.3",
-                   height="0.3", margin="0.03,0.01", tooltip=f"{node.op}: {node.math}")
-        graph.edge(op_id(node.id), node.id, color="#777777", arrowsize="0.6")
+                   height="0.3", margin="0.03,0.01", tooltip=f"{node.op}: {node.math}",
+                   **_element_id(op_id(node.id), element_ids))
+        graph.edge(op_id(node.id), node.id, color="#777777", arrowsize="0.6",
+                   **_element_id(op_arrow_id(node.id), element_ids))
 
 
-def _draw_group(graph: graphviz.Digraph, group: GroupInfo, highlight: str | None) -> None:
+def _draw_group(graph: graphviz.Digraph, group: GroupInfo, highlight: str | None,
+                element_ids: bool) -> None:
     """A folded scope: its name and size, inputs, outputs and parameter gradients."""
     lines = [f"{group.name} ({len(group.members):,} nodes)"]
     if group.inputs:
         lines.append(f"in: {len(group.inputs):,} inputs/constants")
     lines.append(_outputs_line(group))
     graph.node(group.id, _lines(lines + _parameter_lines(group)), shape="box",
-               style="filled,bold", fillcolor=GROUP_FILL, **_marking(group.id == highlight))
+               style="filled,bold", fillcolor=GROUP_FILL, **_marking(group.id == highlight),
+               **_element_id(group.id, element_ids))
 
 
 def _outputs_line(group: GroupInfo) -> str:
@@ -210,10 +223,33 @@ def op_id(node_id: str) -> str:
     return f"{node_id}_op"
 
 
+def op_arrow_id(node_id: str) -> str:
+    """The SVG id of the short arrow from a computed Value's op node to its box."""
+    return f"{node_id}_op_arrow"
+
+
+def arrow_id(index: int) -> str:
+    """The SVG id of the arrow drawn for folded.flows[index]."""
+    return f"arrow{index}"
+
+
+def cluster_id(scope: str) -> str:
+    """The SVG id of the frame drawn around a scope's boxes."""
+    return f"cluster_{scope}"
+
+
+def _element_id(element: str, wanted: bool) -> dict[str, str]:
+    """The DOT attribute that makes element the SVG id, when element ids are wanted."""
+    return {"id": element} if wanted else {}
+
+
 # ---- arrows -----------------------------------------------------------------------------
 def _draw_flow(graph: graphviz.Digraph, flow: Flow, scale: Scale, computed: set[str],
-               marked: bool) -> None:
-    """An arrow into an op (or a folded box), labelled with the blame it carried back."""
+               marked: bool, extra: dict[str, str]) -> None:
+    """An arrow into an op (or a folded box), labelled with the blame it carried back.
+
+    extra: more DOT attributes (the SVG id, when graph_of is asked for ids).
+    """
     blame = flow.blame
     target = op_id(flow.target) if flow.target in computed else flow.target
     colour = sign_colour(blame)
@@ -228,7 +264,7 @@ def _draw_flow(graph: graphviz.Digraph, flow: Flow, scale: Scale, computed: set[
     if marked:
         # A gold edge on either side of the sign colour: still readable as red or blue.
         attributes["color"] = f"{HIGHLIGHT}:{colour}:{HIGHLIGHT}"
-    graph.edge(flow.source, target, **attributes)
+    graph.edge(flow.source, target, **attributes, **extra)
 
 
 def _blame_label(flow: Flow) -> str:
@@ -250,19 +286,20 @@ def _blame_tooltip(flow: Flow) -> str:
 
 
 # ---- clusters ---------------------------------------------------------------------------
-def _cluster(clusters: dict[str, graphviz.Digraph], scope: str) -> graphviz.Digraph:
+def _cluster(clusters: dict[str, graphviz.Digraph], scope: str,
+             element_ids: bool) -> graphviz.Digraph:
     """The subgraph that frames a scope's boxes, created on first use with its parents."""
     if scope not in clusters:
-        _cluster(clusters, _parent_scope(scope))
+        _cluster(clusters, parent_scope(scope), element_ids)
         clusters[scope] = graphviz.Digraph(
             name=f"cluster_{scope}",
             graph_attr={"label": scope.rsplit("/", 1)[-1], "style": "rounded,dashed",
                         "color": "#999999", "fontcolor": "#555555", "fontsize": "10",
-                        "labelloc": "t"})
+                        "labelloc": "t", **_element_id(cluster_id(scope), element_ids)})
     return clusters[scope]
 
 
-def _home_scopes(folded: FoldedGraph) -> dict[str, str]:
+def home_scopes(folded: FoldedGraph) -> dict[str, str]:
     """The scope each drawn Value is framed in: its own, or for a leaf made outside any
     scope (a neuron's weights, often) the one scope of all the nodes that use it."""
     users: dict[str, set[str]] = {node.id: set() for node in folded.nodes}
@@ -286,10 +323,10 @@ def _nest_clusters(clusters: dict[str, graphviz.Digraph]) -> None:
     """
     for scope in sorted(clusters, key=lambda s: (-s.count("/"), s)):
         if scope:
-            clusters[_parent_scope(scope)].subgraph(clusters[scope])
+            clusters[parent_scope(scope)].subgraph(clusters[scope])
 
 
-def _parent_scope(scope: str) -> str:
+def parent_scope(scope: str) -> str:
     """ "layer0" for "layer0/neuron3"; "" for "layer0" (the top level)."""
     return scope.rsplit("/", 1)[0] if "/" in scope else ""
 
