@@ -4,6 +4,7 @@
     render(root, "graph.svg")     saved as .svg, .png or .pdf (system dot, else wasm)
     backprop_frames(root, "dir")  one SVG per step of the reverse sweep
     plot_history(history, "loss.png"), plot_decision_boundary(model, X, y, "moons.png")
+    explore(root, "graph.html")   one offline HTML page to step through both passes
     describe_graph(root)          the nodes and edges with their numbers, as plain data
 
 viz reads the graph through autograd only; it learns about neurons and layers from the
@@ -13,6 +14,7 @@ scope names nn gives to nodes, and never imports nn.
 from viz.backends import available_renderer
 from viz.describe import EdgeInfo, GraphDescription, NodeInfo, describe_graph
 from viz.errors import GraphTooLargeError, RendererNotFoundError, RenderError
+from viz.explorer import explore
 from viz.fold import Flow, FoldedGraph, GroupInfo, fold
 from viz.frames import backprop_frames
 from viz.graph import MAX_NODES, BlameGraph, draw_graph
@@ -22,6 +24,6 @@ from viz.render import render
 __all__ = [
     "MAX_NODES", "BlameGraph", "EdgeInfo", "Flow", "FoldedGraph", "GraphDescription",
     "GraphTooLargeError", "GroupInfo", "NodeInfo", "RenderError", "RendererNotFoundError",
-    "available_renderer", "backprop_frames", "describe_graph", "draw_graph", "fold",
+    "available_renderer", "backprop_frames", "describe_graph", "draw_graph", "explore", "fold",
     "plot_decision_boundary", "plot_history", "render",
 ]
