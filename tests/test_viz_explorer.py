@@ -158,6 +158,14 @@ def test_values_that_share_a_label_get_different_names(tmp_path: Path) -> None:
     assert names[ids[total.children[1]]] == "5"  # an unlabelled constant is its number
 
 
+def test_long_expressions_are_named_by_op_and_scope(tmp_path: Path) -> None:
+    loss = two_layers()
+    names = {node["id"]: node["name"] for node in
+             page_data(explore(loss, tmp_path / "layers.html"))["nodes"]}
+    dots = sorted(names[node_id] for node, node_id in ids_of(loss).items() if node.op == "dot")
+    assert dots == ["dot in layer0/neuron0", "dot in layer0/neuron1", "dot in layer1/neuron0"]
+
+
 def test_explore_leaves_grads_alone_and_shows_a_fresh_sweep(tmp_path: Path) -> None:
     a, b = Value(3.0, "a"), Value(-2.0, "b")
     f = a * b
@@ -280,6 +288,12 @@ def test_backward_pass_to_the_end_shows_each_values_real_numbers(open_page,
     assert local == pytest.approx(values["x1"].data, rel=1e-3)
     assert total == pytest.approx(values["w1"].grad, rel=1e-3)
     assert inspect(page, ids[root])["chain"].startswith("grad(o) = 1 (the seed")
+    # The product's children, each with its local derivative: the other factor.
+    inspect(page, ids[values["x1w1"]])
+    children = page.inner_text("#inspector-children").splitlines()
+    assert children == ["x1 d (x1 * w1)/d x1 = -3", "w1 d (x1 * w1)/d w1 = 2"]
+    page.click("#inspector-children button >> text=w1")  # a child's button inspects it
+    assert page.inner_text("#inspector-name") == "w1"
 
 
 def test_a_value_used_twice_shows_a_sum_of_two_terms(open_page, tmp_path: Path) -> None:
@@ -404,6 +418,24 @@ def test_folded_boxes_step_and_inspect(open_page, tmp_path: Path) -> None:
              if node.scope == "layer0/neuron0" and node.label == "b")
     loss.backward()
     assert float(page.inner_text("#inspector-grad")) == pytest.approx(b.grad, rel=1e-3)
+
+
+@pytest.mark.parametrize("collapse", [None, "neuron", "layer"])
+def test_every_box_answers_a_click_and_every_frame_folds(open_page, tmp_path: Path,
+                                                         collapse: str | None) -> None:
+    """However the graph is folded, nothing on the page raises (open_page checks)."""
+    page = open_page(explore(two_layers(), tmp_path / "layers.html", collapse=collapse))
+    page.keyboard.press("End")
+    boxes = page.locator("svg g.node")
+    for index in range(boxes.count()):
+        boxes.nth(index).dispatch_event("click")
+        assert page.locator("#inspector-hint").is_hidden()  # something is inspected
+    frames = page.locator("#scope-list button")
+    for index in [*range(frames.count()), *reversed(range(frames.count()))]:
+        frames.nth(index).click()
+    assert page.locator("svg .folded-away").count() == 0  # all unfolded again
+    page.keyboard.press("Home")
+    assert current_step(page) == 0
 
 
 def test_a_hostile_label_is_shown_as_text(open_page, tmp_path: Path) -> None:

@@ -77,8 +77,7 @@ def explore(root: Value, path: str | os.PathLike, collapse: str | None = None,
     check_size(folded, max_nodes, collapse)
     picture = graph_of(folded, legend=False, element_ids=True)
     svg = render_source(picture.source, "svg").decode("utf-8")
-    root_name = description.nodes[-1].label or "your graph"
-    title = f"blameflow explorer: {root_name}"
+    title = f"blameflow explorer: {root.label or 'your graph'}"
     page = _fill_template(_asset("explorer.html"), {
         "title": escape(title),
         "style": _asset("explorer.css"),
@@ -133,18 +132,23 @@ def _names(nodes: list[NodeInfo],
 
     A label is the best name. An unlabelled Value is named by how it was made, from its
     children's names, while that stays short: the learner can see "x1 * w1" in the
-    graph, but not an id such as "n2", which is left for long expressions. An unlabelled
-    constant is its number.
+    graph, but not an id such as "n2". A longer expression is named by its op and scope
+    if that is unique ("dot in layer0/neuron3"), else by op and id ("dot_n7"). An
+    unlabelled constant is its number.
     """
     names = {node.id: _own_name(node) for node in nodes}
     _tell_apart(nodes, names)
     operands = dict(names)
+    unnamed = Counter((node.op, node.scope) for node in nodes if names[node.id] is None)
     for node in nodes:  # topological order: children are named first
         if names[node.id] is not None:
             continue
         expression = _expression(node, [operands[edge.child] for edge in into[node.id]])
         if len(expression) <= MAX_NAME_LENGTH:
             names[node.id], operands[node.id] = expression, f"({expression})"
+        elif node.scope and unnamed[node.op, node.scope] == 1:
+            # The one dot of a neuron: "dot in layer0/neuron3".
+            names[node.id] = operands[node.id] = f"{node.op} in {node.scope}"
         else:
             names[node.id] = operands[node.id] = f"{node.op}_{node.id}"
     return names, operands
@@ -186,7 +190,8 @@ def _node_data(node: NodeInfo, names: dict[str, str], operands: dict[str, str], 
                children: list[int], parents: list[int], edges: list[EdgeInfo],
                root: str) -> dict[str, Any]:
     return {
-        "id": node.id, "name": names[node.id], "label": node.label, "kind": node.kind,
+        "id": node.id, "name": names[node.id], "operand": operands[node.id],
+        "label": node.label, "kind": node.kind,
         "op": node.op, "symbol": node.symbol, "math": node.math, "scope": node.scope,
         "data": _finite(node.data), "grad": _finite(node.grad),
         "dataText": format_number(node.data), "gradText": format_number(node.grad),

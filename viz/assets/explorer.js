@@ -266,7 +266,7 @@ function showNode(node) {
     : `shown once the backward pass reaches it (backward step ${gradedAt - nodeCount})`);
   listEdges("inspector-children", node.children, (edge) => {
     const child = nodes.get(edge.child);
-    return [child, `d ${node.name}/d ${child.name} = ${edge.localText}`];
+    return [child, `d ${node.operand}/d ${child.operand} = ${edge.localText}`];
   });
   listEdges("inspector-parents", node.parents, (edge) => {
     const parent = nodes.get(edge.parent);
@@ -362,7 +362,7 @@ function makeSummary(cluster) {
   text.setAttribute("x", String(frame.x + frame.width / 2));
   text.setAttribute("y", String(frame.y + frame.height / 2));
   text.setAttribute("text-anchor", "middle");
-  text.textContent = `${valuesInside(cluster)} values folded (click the name to unfold)`;
+  text.textContent = `${valuesInside(cluster)} values folded`; // short: frames can be narrow
   cluster.element.append(text);
   return text;
 }
