@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from test_viz_render import renderer  # noqa: F401 (a fixture: dot, then wasm)
 
 import autograd
 from autograd import Value, scope, topological_order
@@ -263,8 +264,9 @@ def inspect(page, node_id: str) -> dict[str, str]:
     return {field: page.inner_text(f"#inspector-{field}") for field in fields}
 
 
-def test_backward_pass_to_the_end_shows_each_values_real_numbers(open_page,
-                                                                tmp_path: Path) -> None:
+def test_backward_pass_to_the_end_shows_each_values_real_numbers(
+        open_page, tmp_path: Path, renderer: str) -> None:  # noqa: F811 (the fixture)
+    """With each renderer: the page depends on the SVG ids both Graphviz builds write."""
     values = neuron()
     root = values["o"]
     ids = ids_of(root)
