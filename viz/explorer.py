@@ -268,11 +268,9 @@ def _boxes_data(folded: FoldedGraph, box_of: dict[str, str]) -> list[dict[str, A
     members = defaultdict(list)
     for node_id, box in box_of.items():
         members[box].append(node_id)
-    boxes = []
-    for node in folded.nodes:
-        extras = [op_id(node.id), op_arrow_id(node.id)] if node.kind == "computed" else []
-        boxes.append({"id": node.id, "group": False, "members": members[node.id],
-                      "elements": [node.id, *extras]})
+    boxes = [{"id": node.id, "group": False, "members": members[node.id],
+              "elements": _drawn_with(node.id, node.kind == "computed")}
+             for node in folded.nodes]
     for group in folded.groups:
         boxes.append({"id": group.id, "group": True, "name": group.name,
                       "members": members[group.id], "elements": [group.id]})
@@ -290,9 +288,8 @@ def _clusters_data(folded: FoldedGraph) -> list[dict[str, Any]]:
     inside: dict[str, list[str]] = defaultdict(list)  # scope -> SVG ids in its frame
     boxes_inside: dict[str, set[str]] = defaultdict(set)
     for box, scope in home.items():
-        elements = [box, op_id(box), op_arrow_id(box)] if box in computed else [box]
         for enclosing in _enclosing_scopes(scope):
-            inside[enclosing].extend(elements)
+            inside[enclosing].extend(_drawn_with(box, box in computed))
             boxes_inside[enclosing].add(box)
     for scope in list(inside):  # a frame inside a frame: folding the outer hides it too
         for enclosing in _enclosing_scopes(parent_scope(scope)):
@@ -301,9 +298,14 @@ def _clusters_data(folded: FoldedGraph) -> list[dict[str, Any]]:
         for enclosing in _enclosing_scopes(home[flow.source]):
             if flow.target in boxes_inside[enclosing]:
                 inside[enclosing].append(arrow_id(index))
-    return [{"scope": scope, "id": cluster_id(scope), "name": scope.rsplit("/", 1)[-1],
-             "elements": inside[scope], "boxes": sorted(boxes_inside[scope])}
+    return [{"scope": scope, "id": cluster_id(scope), "elements": inside[scope],
+             "boxes": sorted(boxes_inside[scope])}
             for scope in sorted(inside)]
+
+
+def _drawn_with(box: str, computed: bool) -> list[str]:
+    """The SVG ids of a box, and for a computed Value its op node and the arrow between."""
+    return [box, op_id(box), op_arrow_id(box)] if computed else [box]
 
 
 def _enclosing_scopes(scope: str) -> list[str]:
@@ -320,7 +322,7 @@ def script_json(data: Any) -> str:
     keeps every such character out of the HTML while JSON.parse reads the same string.
     """
     text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    for character in "<>&\u2028\u2029":
+    for character in "<>&":
         text = text.replace(character, f"\\u{ord(character):04x}")
     return text
 
