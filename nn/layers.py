@@ -23,6 +23,7 @@ the nodes of a neuron are created inside scope("layer0") and scope("neuron3") so
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import random
@@ -67,9 +68,12 @@ class Neuron(Module):
         self._activate = ACTIVATIONS[activation]
         rng = _rng(seed)
         bound = 1.0 / math.sqrt(nin)
-        self.w = [Value(rng.uniform(-bound, bound), label=f"{name}/w{i}", kind="parameter")
-                  for i in range(nin)]
-        self.b = Value(rng.uniform(-bound, bound), label=f"{name}/b", kind="parameter")
+        # Made under the neuron's own scope path, so that viz folds each parameter into its
+        # neuron and layer even where other code (an L2 penalty) uses it outside them.
+        with _scope_path(name):
+            self.w = [Value(rng.uniform(-bound, bound), label=f"{name}/w{i}", kind="parameter")
+                      for i in range(nin)]
+            self.b = Value(rng.uniform(-bound, bound), label=f"{name}/b", kind="parameter")
 
     @property
     def nin(self) -> int:
@@ -256,6 +260,15 @@ def _check_activation(name: Any) -> str:
         raise ValueError(f"unknown activation {name!r}; choose one of "
                          f"{', '.join(ACTIVATIONS)}")
     return name
+
+
+@contextlib.contextmanager
+def _scope_path(path: str) -> Iterator[None]:
+    """Enter scope(part) for every part of "layer0/neuron3", as the forward pass does."""
+    with contextlib.ExitStack() as stack:
+        for part in path.split("/"):
+            stack.enter_context(scope(part))
+        yield
 
 
 def _check_name(name: Any) -> str:

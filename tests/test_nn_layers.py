@@ -184,3 +184,13 @@ def test_a_batch_enters_each_neuron_scope_once_and_tags_every_row() -> None:
     assert {out.scope for out in outputs} == {"layer1/neuron0"}
     hidden = [node for out in outputs for node in out.children[0].children[3:]]
     assert [node.scope for node in hidden] == [f"layer0/neuron{j}" for j in range(3)] * 3
+
+
+def test_parameters_are_made_under_their_neurons_scope() -> None:
+    # viz folds each parameter into its neuron and layer by .scope, even where an L2
+    # penalty outside every scope uses it too.
+    model = MLP(2, [3, 1], seed=0)
+    for name, parameter in model.named_parameters():
+        layer, neuron, _ = name.split(".")
+        assert parameter.scope == f"{layer}/{neuron}", name
+    assert Neuron(2, name="neuron5").b.scope == "neuron5"

@@ -125,3 +125,16 @@ def test_before_backward_merged_arrows_have_no_blame() -> None:
 def test_unknown_collapse_is_an_error_naming_the_choices() -> None:
     with pytest.raises(ValueError, match="'neuron' or 'layer', got 'neurons'"):
         fold(describe_graph(Value(1.0) + 1), "neurons")
+
+
+def test_an_mlp_batch_with_an_l2_penalty_folds_to_one_box_per_layer() -> None:
+    from nn import MLP, hinge, l2, moons
+
+    X, y = moons(40, noise=0.1, signed=True)
+    model = MLP(2, [8, 8, 1], seed=0)
+    loss = hinge([model(x) for x in X], y) + 1e-4 * l2(model.parameters())
+    loss.backward()
+    folded = fold(describe_graph(loss), "layer")
+    # three layer boxes and the unscoped loss: the parameters, used by both a layer and
+    # the penalty, belong to their layer instead of standing alone
+    assert folded.box_count == 4

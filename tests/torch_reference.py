@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 
 def tensor(x: Any) -> torch.Tensor:
@@ -26,7 +25,10 @@ _FUNCTIONS: dict[str, Callable[..., torch.Tensor]] = {
     "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div,
     "pow": torch.pow, "neg": torch.neg, "abs": torch.abs, "identity": lambda x: x * 1.0,
     "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "tanh": torch.tanh,
-    "sigmoid": torch.sigmoid, "relu": torch.relu, "softplus": F.softplus,
+    "sigmoid": torch.sigmoid, "relu": torch.relu,
+    # Not F.softplus: above its threshold (20) it returns x itself, slope exactly 1,
+    # where the true slope is sigmoid(x) = 1 - 2e-9. logaddexp(x, 0) = log(1 + e^x) exactly.
+    "softplus": lambda x: torch.logaddexp(x, torch.zeros_like(x)),
     "leaky_relu": lambda x, slope: torch.where(x > 0, x, slope * x),
     "sum": lambda *xs: torch.stack(xs).sum(),
     "dot": _dot,
