@@ -15,7 +15,6 @@ from typing import Any
 
 from autograd import mode
 from autograd.backward import backward as _backward_sweep
-from autograd.backward import data_of
 from autograd.primitives import (
     ABS,
     ADD,
@@ -260,7 +259,7 @@ def _binary(op: Primitive, x: Any, y: Any) -> Value:
 
 def _nary(op: Primitive, nodes: tuple[Value, ...]) -> Value:
     """A node for any arity: n-ary forwards take the list, fixed arities the arguments."""
-    values = list(map(data_of, nodes))
+    values = [node.data for node in nodes]
     try:
         data = op.forward(values) if op.arity is None else op.forward(*values)
     except ARITHMETIC_ERRORS as error:
