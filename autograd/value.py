@@ -257,14 +257,22 @@ def _binary(op: Primitive, x: Any, y: Any) -> Value:
     return _node(data, (x, y), op)
 
 
-def _nary(op: Primitive, nodes: tuple[Value, ...]) -> Value:
-    """A node for any arity: n-ary forwards take the list, fixed arities the arguments."""
-    values = [node.data for node in nodes]
+def _nary(op: Primitive, items: tuple[Any, ...]) -> Value:
+    """A node for any arity (n-ary forwards take the list, fixed arities the arguments).
+
+    items may hold numbers, lifted to constants. Inside a network they are all Values
+    already, so the data is read in the same pass that checks that: a number (or a
+    subclass) is skipped, and only then are the items lifted and read again.
+    """
+    values = [item.data for item in items if item.__class__ is Value]
+    if len(values) < len(items):
+        items = tuple(map(constant, items))
+        values = [node.data for node in items]
     try:
         data = op.forward(values) if op.arity is None else op.forward(*values)
     except ARITHMETIC_ERRORS as error:
-        raise op.input_error(error, values, [describe(node) for node in nodes]) from None
-    return _node(data, nodes, op)
+        raise op.input_error(error, values, [describe(node) for node in items]) from None
+    return _node(data, items, op)
 
 
 def _lift(x: Any, op: Primitive) -> Value:
@@ -300,10 +308,10 @@ def _data_of(x: Any) -> float:
 # ---- fused n-ary primitives --------------------------------------------------------------
 def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - autograd.sum, as torch.sum
     """x_1 + ... + x_n as one node (numbers are lifted to constants); 0.0 for no values."""
-    nodes = _as_values(values)
-    if not nodes:
+    items = tuple(values)
+    if not items:
         return constant(0.0)
-    return _nary(SUM, nodes)
+    return _nary(SUM, items)
 
 
 def dot(weights: Sequence[Any], inputs: Sequence[Any]) -> Value:
@@ -313,19 +321,7 @@ def dot(weights: Sequence[Any], inputs: Sequence[Any]) -> Value:
                          f"they must pair up one to one")
     if not weights:
         return constant(0.0)
-    return _nary(DOT, _as_values((*weights, *inputs)))
-
-
-def _as_values(items: Iterable[Any]) -> tuple[Value, ...]:
-    """items as a tuple of Values, numbers lifted to constants.
-
-    Inside a network every item is usually a Value already; checking the set of their
-    types (one pass in C) skips a Python call per item, which a neuron makes 2n of.
-    """
-    items = tuple(items)
-    if set(map(type, items)) <= {Value}:
-        return items
-    return tuple(map(constant, items))
+    return _nary(DOT, (*weights, *inputs))
 
 
 def identity(x: Value) -> Value:
@@ -335,8 +331,7 @@ def identity(x: Value) -> Value:
 
 def apply(op: Primitive, *inputs: Any) -> Value:
     """Apply any table entry to Values or numbers: apply(TABLE['tanh'], x)."""
-    nodes = tuple(map(constant, inputs))
-    if op.arity is not None and len(nodes) != op.arity:
-        raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(nodes)}")
-    return _nary(op, nodes)
+    if op.arity is not None and len(inputs) != op.arity:
+        raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(inputs)}")
+    return _nary(op, inputs)
 
