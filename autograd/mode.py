@@ -17,6 +17,7 @@ from collections.abc import Iterator
 grad_enabled: bool = True
 current_scope: str = ""
 
+
 def is_grad_enabled() -> bool:
     """True when operations on Values record the graph (the default)."""
     return grad_enabled

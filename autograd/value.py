@@ -203,8 +203,11 @@ _new_object = object.__new__
 _next_serial = itertools.count().__next__
 
 
-def _node(data: float, children: tuple[Value, ...], op: Primitive) -> Value:
-    """A new computed Value; under no_grad() a constant leaf instead (no graph kept)."""
+def _node(data: float, children: tuple[Value, ...], op: Primitive | str) -> Value:
+    """A new Value made by op from children; under no_grad() a constant leaf instead.
+
+    op is a table entry, or "constant" for a constant leaf (children then empty).
+    """
     node = _new_object(Value)
     node.data = data
     node.grad = 0.0
@@ -225,16 +228,7 @@ def constant(x: Any) -> Value:
     """Wrap a number as a constant leaf (a Value is returned as it is)."""
     if isinstance(x, Value):
         return x
-    node = _new_object(Value)
-    node.data = _number(x, "a Value operation")
-    node.grad = 0.0
-    node.label = ""
-    node.scope = mode.current_scope
-    node._children = ()
-    node._op = "constant"
-    node._serial = _next_serial()
-    node._visit = None
-    return node
+    return _node(_number(x, "a Value operation"), (), "constant")
 
 
 def _unary(op: Primitive, x: Value) -> Value:
