@@ -16,14 +16,20 @@ import numbers
 from typing import Any
 
 
-def _is_number(x: Any) -> bool:
+def is_number(x: Any) -> bool:
+    """True for ints and floats (any real number), False for bools and everything else.
+
+    bool is a subclass of int, so True would pass as 1; where a number belongs a bool is
+    almost always a mistake.
+    """
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-def _unary(name: str, x: Any) -> Any:
+def _call_by_name(name: str, x: Any) -> Any:
+    """The table entry `name` on a number (a float back), or the Value method `name`."""
     from autograd.primitives import TABLE  # the table's rules import this module
 
-    if _is_number(x):
+    if is_number(x):
         return TABLE[name].evaluate(float(x))
     method = getattr(x, name, None)
     if method is None:
@@ -33,44 +39,44 @@ def _unary(name: str, x: Any) -> Any:
 
 def exp(x: Any) -> Any:
     """e ** x."""
-    return _unary("exp", x)
+    return _call_by_name("exp", x)
 
 
 def log(x: Any) -> Any:
     """Natural logarithm, defined for x > 0."""
-    return _unary("log", x)
+    return _call_by_name("log", x)
 
 
 def sqrt(x: Any) -> Any:
     """Square root, defined for x >= 0."""
-    return _unary("sqrt", x)
+    return _call_by_name("sqrt", x)
 
 
 def tanh(x: Any) -> Any:
     """Hyperbolic tangent, (e^x - e^-x) / (e^x + e^-x), in (-1, 1)."""
-    return _unary("tanh", x)
+    return _call_by_name("tanh", x)
 
 
 def sigmoid(x: Any) -> Any:
     """Logistic sigmoid, 1 / (1 + e^-x), in (0, 1)."""
-    return _unary("sigmoid", x)
+    return _call_by_name("sigmoid", x)
 
 
 def relu(x: Any) -> Any:
     """max(x, 0)."""
-    return _unary("relu", x)
+    return _call_by_name("relu", x)
 
 
 def softplus(x: Any) -> Any:
     """log(1 + e^x), a smooth relu."""
-    return _unary("softplus", x)
+    return _call_by_name("softplus", x)
 
 
 def leaky_relu(x: Any, slope: float = 0.01) -> Any:
     """x for x > 0, slope * x otherwise."""
     from autograd.primitives import TABLE
 
-    if _is_number(x):
+    if is_number(x):
         return TABLE["leaky_relu"].evaluate(float(x), float(slope))
     return x.leaky_relu(slope)
 

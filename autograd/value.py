@@ -9,12 +9,12 @@ moment the last reference to its output goes away.
 from __future__ import annotations
 
 import itertools
-import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd import mode
 from autograd.backward import backward as _backward_sweep
+from autograd.functions import is_number
 from autograd.primitives import (
     ABS,
     ADD,
@@ -224,11 +224,14 @@ def _node(data: float, children: tuple[Value, ...], op: Primitive | str) -> Valu
     return node
 
 
-def constant(x: Any) -> Value:
-    """Wrap a number as a constant leaf (a Value is returned as it is)."""
+def constant(x: Any, where: str = "a Value operation") -> Value:
+    """Wrap a number as a constant leaf (a Value is returned as it is).
+
+    where: who is asking, for the TypeError when x is not a number.
+    """
     if isinstance(x, Value):
         return x
-    return _node(_number(x, "a Value operation"), (), "constant")
+    return _node(_number(x, where), (), "constant")
 
 
 def _unary(op: Primitive, x: Value) -> Value:
@@ -241,9 +244,9 @@ def _unary(op: Primitive, x: Value) -> Value:
 
 def _binary(op: Primitive, x: Any, y: Any) -> Value:
     if x.__class__ is not Value:
-        x = _lift(x, op)
+        x = constant(x, op.name)
     if y.__class__ is not Value:
-        y = _lift(y, op)
+        y = constant(y, op.name)
     try:
         data = op.forward(x.data, y.data)
     except ARITHMETIC_ERRORS as error:
@@ -269,22 +272,11 @@ def _nary(op: Primitive, items: tuple[Any, ...]) -> Value:
     return _node(data, items, op)
 
 
-def _lift(x: Any, op: Primitive) -> Value:
-    """A Value for an operator's other operand: numbers become constants."""
-    if isinstance(x, Value):
-        return x
-    if isinstance(x, bool):
-        raise TypeError(f"{op.name}: a bool is not a number here; use 1.0 or 0.0")
-    if not isinstance(x, numbers.Real):
-        raise TypeError(f"{op.name}: a Value combines with ints, floats and Values, "
-                        f"got {type(x).__name__}: {x!r}")
-    return constant(x)
-
-
 def _number(x: Any, where: str) -> float:
     """float(x) for an int or float; a TypeError naming the type for anything else."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where} takes an int or float, got {type(x).__name__}: {x!r}")
+    if not is_number(x):
+        hint = "; a bool is not a number here, use 1.0 or 0.0" if isinstance(x, bool) else ""
+        raise TypeError(f"{where} takes an int or float, got {type(x).__name__}: {x!r}{hint}")
     return float(x)
 
 
