@@ -80,9 +80,10 @@ def _expr(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     print(f"value = {result.data:.6g}")
     for name, leaf in leaves.items():
         print(f"d/d{name} = {leaf.grad:.6g}")
-    for path, save in ((args.svg, "graph"), (args.html, "explorer")):
-        if path is not None:
-            getattr(Pictures(path.parent), save)(result, path.name)
+    if args.svg is not None:
+        Pictures(args.svg.parent).graph(result, args.svg.name)
+    if args.html is not None:
+        Pictures(args.html.parent).explorer(result, args.html.name)
     return 0
 
 

@@ -47,8 +47,11 @@ def parse(text: str) -> ast.expr:
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as error:
-        raise ExpressionError(f"not a formula: {error.msg} at column {error.offset}") from None
-    except (RecursionError, MemoryError, ValueError):
+        where = f" at column {error.offset}" if error.offset else ""
+        raise ExpressionError(f"not a formula: {error.msg}{where}") from None
+    except ValueError as error:  # Python 3.10 says so for a null byte
+        raise ExpressionError(f"not a formula: {error}") from None
+    except (RecursionError, MemoryError):
         raise ExpressionError("the expression is nested too deeply to read") from None
     _check(tree, depth=0)
     return tree

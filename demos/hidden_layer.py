@@ -17,6 +17,7 @@ from typing import Any
 
 from autograd import Value, scope
 from demos.pictures import Pictures
+from demos.training_loop import descend
 
 X, TARGET = 1.0, 0.0
 START = {"w1": 0.4, "w2": -0.6, "b1": 0.1, "b2": 0.2, "w3": 0.3, "w4": 0.8, "b3": 0.1}
@@ -44,16 +45,12 @@ def forward(p: dict[str, Value], x: float = X) -> dict[str, Value]:
 
 def train(p: dict[str, Value], steps: int = TRAINING_STEPS,
           lr: float = LEARNING_RATE) -> list[float]:
-    """Plain gradient descent on all seven parameters; the loss before each step."""
+    """Lesson 2's gradient descent on all seven parameters; the loss before each step."""
     losses = []
     for _ in range(steps):
         loss = forward(p)["loss"]
         losses.append(loss.data)
-        for parameter in p.values():
-            parameter.grad = 0.0
-        loss.backward()
-        for parameter in p.values():
-            parameter.data -= lr * parameter.grad
+        descend(loss, list(p.values()), lr)
     return losses
 
 

@@ -9,6 +9,7 @@ Run: python -m demos.training_loop   (or: blameflow lesson training_loop)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +21,24 @@ EPOCHS = 30
 LEARNING_RATES = (0.1, 1.0, 10.0)
 
 
+def descend(loss: Value, parameters: Sequence[Value], lr: float) -> None:
+    """One step of gradient descent on the parameters, after the forward pass made loss."""
+    for p in parameters:
+        p.grad = 0.0                       # zero: leaves accumulate otherwise
+    loss.backward()                        # backward: the real d loss/d p for every p
+    for p in parameters:
+        p.data -= lr * p.grad              # update: plain floats, so no graph is built
+
+
 def train(lr: float, epochs: int = EPOCHS) -> tuple[list[float], Value, Value]:
     """Train w and b of the lesson-1 neuron; return the loss at every epoch and w, b."""
     w = Value(W, "w", kind="parameter")
     b = Value(B, "b", kind="parameter")
     losses = []
     for _ in range(epochs):
-        a = (X * w + b).sigmoid()          # forward
-        loss = (a - TARGET) ** 2
+        loss = ((X * w + b).sigmoid() - TARGET) ** 2   # forward
         losses.append(loss.data)
-        w.grad = b.grad = 0.0              # zero: leaves accumulate otherwise
-        loss.backward()                    # backward: real d loss/d w, d loss/d b
-        w.data -= lr * w.grad              # update: plain floats, so no graph is built
-        b.data -= lr * b.grad
+        descend(loss, (w, b), lr)                      # zero, backward, update
     return losses, w, b
 
 

@@ -43,6 +43,7 @@ def test_every_whitelisted_piece_works():
     ("tanh(x, x)", "takes 1"),
     ("tanh(x=1)", "takes 1"),
     ("x +", "not a formula"),
+    ("x\x00", "not a formula"),
     ("(" * 240 + "x" + ")" * 240, "not a formula|too deeply"),
     ("x" + "+x" * 100, "nested more than"),
 ])
