@@ -73,27 +73,32 @@ def backward(root: Any, grad: float) -> None:
 
 
 def _prepare_sweep(root: Any) -> tuple[list[Any], list[Any], list[float]]:
-    """Find every node below root, zero its grad, and keep what each leaf held.
+    """Find every node below root, zero its grad, and set aside what leaves held.
 
-    Returns (computed nodes, leaves, the leaves' grads before this call), each node once,
-    found breadth first. Like reachable(), but it marks each node with a token of this
-    call instead of keeping a set (an attribute check is cheaper than hashing), and it
-    does the zeroing on the way instead of in extra passes.
+    Returns (computed nodes, the leaves that held a gradient, those gradients), each node
+    once, found breadth first. Like reachable(), but it marks each node with a token of
+    this call instead of keeping a set (an attribute check is cheaper than hashing), and
+    it does the zeroing on the way instead of in extra passes. A leaf that holds 0.0 (the
+    usual case after zero_grad()) is already where its fresh sum must start.
     """
     token = object()
     root._visit = token
-    computed, leaves, leaf_grads = ([root], [], []) if root._children else ([], [root], [root.grad])
-    keep, keep_leaf, keep_grad = computed.append, leaves.append, leaf_grads.append
+    computed, leaves, leaf_grads = [], [], []
+    if root._children:
+        computed.append(root)
+    elif root.grad:
+        leaves.append(root)
+        leaf_grads.append(root.grad)
     for node in computed:
         node.grad = 0.0
         for child in node._children:
             if child._visit is not token:
                 child._visit = token
                 if child._children:
-                    keep(child)
-                else:
-                    keep_leaf(child)
-                    keep_grad(child.grad)
+                    computed.append(child)
+                elif child.grad:
+                    leaves.append(child)
+                    leaf_grads.append(child.grad)
                     child.grad = 0.0
     return computed, leaves, leaf_grads
 
@@ -105,20 +110,21 @@ def _backward(root: Any, grad: float) -> None:
     try:
         for node in computed:
             op = node._op
+            rule = op.derivative  # a local: op.derivative(...) would be a slow method lookup
             # The common arities inline; partials() would cost a call and a list per node.
             if op.arity == 2:
                 x, y = node._children
-                dx, dy = op.derivative(x.data, y.data, node.data)
+                dx, dy = op.constant_partials or rule(x.data, y.data, node.data)
                 upstream = node.grad
                 x.grad += upstream * dx
                 y.grad += upstream * dy
             elif op.arity == 1:
                 (x,) = node._children
-                x.grad += node.grad * op.derivative(x.data, node.data)
+                x.grad += node.grad * rule(x.data, node.data)
             else:
                 children = node._children
                 upstream = node.grad
-                partials = op.derivative([child.data for child in children], node.data)
+                partials = rule([child.data for child in children], node.data)
                 for child, partial in zip(children, partials):
                     child.grad += upstream * partial
     except ARITHMETIC_ERRORS:

@@ -41,14 +41,18 @@ class Primitive:
         derivative there is a convention (PyTorch's), and central differences cannot check it.
     requirement: the domain in words, for error messages.
     math: the derivative in plain text, for learners and for the explorer.
+    constant_partials: for a binary op whose local derivatives do not depend on its inputs
+        (add: 1 and 1), the pair itself, so the reverse sweep uses it without calling the
+        rule (declare with constant=True); None for every other op.
     """
 
     __slots__ = ("name", "symbol", "arity", "forward", "derivative", "domain", "kinks",
-                 "requirement", "math")
+                 "requirement", "math", "constant_partials")
 
     def __init__(self, name: str, symbol: str, arity: int | None, forward: Callable,
                  derivative: Callable, math: str, domain: tuple[str, ...] = ("real",),
-                 kinks: tuple[float, ...] = (), requirement: str = "") -> None:
+                 kinks: tuple[float, ...] = (), requirement: str = "",
+                 constant: bool = False) -> None:
         self.name = name
         self.symbol = symbol
         self.arity = arity
@@ -58,6 +62,10 @@ class Primitive:
         self.domain = domain
         self.kinks = kinks
         self.requirement = requirement
+        if constant and arity != 2:
+            raise ValueError(f"{name}: constant=True is for binary primitives")
+        # The rule ignores its inputs, so any will do: call it once, here.
+        self.constant_partials = derivative(0.0, 0.0, 0.0) if constant else None
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -144,9 +152,9 @@ def _pow_derivative(x: Any, y: Any, out: Any) -> tuple[Any, Any]:
 
 # ---- binary arithmetic -------------------------------------------------------------
 ADD = _declare("add", "+", 2, operator.add, lambda x, y, out: (1.0, 1.0),
-               "d/dx (x + y) = 1, d/dy (x + y) = 1")
+               "d/dx (x + y) = 1, d/dy (x + y) = 1", constant=True)
 SUB = _declare("sub", "-", 2, operator.sub, lambda x, y, out: (1.0, -1.0),
-               "d/dx (x - y) = 1, d/dy (x - y) = -1")
+               "d/dx (x - y) = 1, d/dy (x - y) = -1", constant=True)
 MUL = _declare("mul", "*", 2, operator.mul, lambda x, y, out: (y, x),
                "d/dx (x * y) = y, d/dy (x * y) = x")
 DIV = _declare("div", "/", 2, operator.truediv, lambda x, y, out: (1 / y, -out / y),

@@ -124,3 +124,17 @@ def test_backward_on_a_leaf():
     x.backward()
     x.backward()
     assert x.grad == 2.0
+
+
+def test_a_leaf_adds_what_it_held_once_to_the_fresh_sum():
+    # x held 0.1 from an earlier call; this call's parts are 0.3 and 0.2 (reverse creation
+    # order). Adding each part to 0.1 in turn would round differently from 0.1 + 0.5.
+    x = Value(1.0)
+    x.grad = 0.1
+    (x * 0.2 + x * 0.3).backward()
+    assert x.grad == 0.1 + (0.3 + 0.2)
+    assert (0.1 + 0.3) + 0.2 != 0.1 + (0.3 + 0.2)  # so the line above can tell them apart
+    untouched = Value(1.0)
+    untouched.grad = 0.25
+    (untouched * 0.0 + x).backward()
+    assert untouched.grad == 0.25 + 0.0

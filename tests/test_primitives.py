@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import TABLE, DomainError, Value, apply, grad
+from autograd.primitives import Primitive
 from autograd.testing import assert_gradients_match, primitive_inputs
 
 NAMES = sorted(TABLE)
@@ -20,6 +21,24 @@ def test_the_table_holds_every_documented_operation():
                           "sum", "dot"}
     for primitive in TABLE.values():
         assert primitive.math.startswith("d/d"), primitive.name
+
+
+CONSTANT = [name for name in NAMES if TABLE[name].constant_partials is not None]
+
+
+def test_add_and_sub_declare_constant_partials_and_only_binary_ops_may():
+    assert CONSTANT == ["add", "sub"]
+    with pytest.raises(ValueError, match="binary"):
+        Primitive("twice", "2x", 1, lambda x: 2 * x, lambda x, out: 2.0, "d/dx 2x = 2",
+                  constant=True)
+
+
+@pytest.mark.parametrize("name", CONSTANT)
+@given(data=st.data())
+def test_constant_partials_are_what_the_rule_gives_everywhere(name, data):
+    x, y = data.draw(primitive_inputs(name))
+    primitive = TABLE[name]
+    assert primitive.constant_partials == primitive.derivative(x, y, primitive.evaluate(x, y))
 
 
 @pytest.mark.parametrize("name", NAMES)
