@@ -16,7 +16,6 @@ import gc
 import random
 import time
 import tracemalloc
-from collections.abc import Callable
 
 TERMS = 25_000
 OP_NODES = 3 * TERMS + (TERMS - 1)
@@ -37,35 +36,17 @@ def build(leaves: list[tuple]):
     return layer[0]
 
 
-def best_time(action: Callable[[], object]) -> float:
-    times = []
-    for _ in range(REPEATS):
-        start = time.process_time()
-        action()
-        times.append(time.process_time() - start)
-    return min(times)
+def time_once(value_class: type, leaves: list[tuple]) -> tuple[float, float]:
+    """CPU seconds to build the program's graph, and to run backward() on it."""
+    start = time.process_time()
+    root = build(leaves)
+    built = time.process_time()
+    root.backward()
+    done = time.process_time()
+    return built - start, done - built
 
 
-def measure(value_class: type, collector: bool) -> dict[str, float]:
-    leaves = make_leaves(value_class)
-    if not collector:
-        gc.disable()
-    try:
-        build_seconds = best_time(lambda: build(leaves))
-        roots = []
-
-        def backward() -> None:
-            roots[-1].backward()
-
-        backward_times = []
-        for _ in range(REPEATS):
-            roots.append(build(leaves))
-            start = time.process_time()
-            backward()
-            backward_times.append(time.process_time() - start)
-            roots.clear()
-    finally:
-        gc.enable()
+def bytes_per_node(value_class: type, leaves: list[tuple]) -> float:
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
@@ -73,11 +54,35 @@ def measure(value_class: type, collector: bool) -> dict[str, float]:
     held = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     del root
-    return {
-        "build_us": build_seconds / OP_NODES * 1e6,
-        "backward_us": min(backward_times) / OP_NODES * 1e6,
-        "bytes": held / OP_NODES,
-    }
+    return held / OP_NODES
+
+
+def measure(configurations: dict[str, tuple[type, bool]]) -> dict[str, dict[str, float]]:
+    """Best-of-REPEATS figures per configuration (engine, collector on or off).
+
+    The configurations take turns, one repetition each per round, so that a slow spell
+    of a shared machine hits all of them alike instead of one engine's whole series.
+    Each repetition starts alike: fresh leaves, then a full collection (micrograd's
+    graphs are reference cycles, and what one configuration leaves behind would
+    otherwise slow the collector down for the next).
+    """
+    best = {name: [float("inf"), float("inf")] for name in configurations}
+    for _ in range(REPEATS):
+        for name, (value_class, collector) in configurations.items():
+            leaves = make_leaves(value_class)
+            gc.collect()
+            if not collector:
+                gc.disable()
+            try:
+                times = time_once(value_class, leaves)
+            finally:
+                gc.enable()
+            best[name] = [min(pair) for pair in zip(best[name], times)]
+    gc.collect()
+    return {name: {"build_us": best[name][0] / OP_NODES * 1e6,
+                   "backward_us": best[name][1] / OP_NODES * 1e6,
+                   "bytes": bytes_per_node(value_class, make_leaves(value_class))}
+            for name, (value_class, _) in configurations.items()}
 
 
 def engines() -> dict[str, type]:
@@ -94,16 +99,16 @@ def engines() -> dict[str, type]:
 
 
 def main() -> None:
-    print(f"{OP_NODES:,} op nodes; best of {REPEATS}; per op node")
+    print(f"{OP_NODES:,} op nodes; best of {REPEATS}, engines taking turns; per op node")
     print(f"{'engine':<28} {'build us':>9} {'backward us':>12} {'bytes':>7}")
-    results = {}
+    configurations = {}
     for name, value_class in engines().items():
-        for collector in (True, False):
-            row = measure(value_class, collector)
-            key = name if collector else f"{name} (gc disabled)"
-            results[key] = row
-            print(f"{key:<28} {row['build_us']:>9.3f} {row['backward_us']:>12.3f} "
-                  f"{row['bytes']:>7.0f}")
+        configurations[name] = (value_class, True)
+        configurations[f"{name} (gc disabled)"] = (value_class, False)
+    results = measure(configurations)
+    for key, row in results.items():
+        print(f"{key:<28} {row['build_us']:>9.3f} {row['backward_us']:>12.3f} "
+              f"{row['bytes']:>7.0f}")
     if "micrograd" in results:
         ours, theirs = results["blameflow"], results["micrograd"]
         print("blameflow / micrograd: build {:.2f}, backward {:.2f}, bytes {:.2f}".format(
