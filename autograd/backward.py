@@ -121,11 +121,10 @@ def _backward(root: Any, grad: float) -> None:
             elif op.arity == 1:
                 (x,) = node._children
                 x.grad += node.grad * rule(x.data, node.data)
-            else:
-                children = node._children
+            else:  # n-ary: the node kept its inputs' numbers from the forward pass
                 upstream = node.grad
-                partials = rule([child.data for child in children], node.data)
-                for child, partial in zip(children, partials):
+                partials = rule(node._saved, node.data)
+                for child, partial in zip(node._children, partials):
                     child.grad += upstream * partial
     except ARITHMETIC_ERRORS:
         raise _infinite_derivative(node) from None

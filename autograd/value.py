@@ -51,6 +51,7 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "label", "scope", "_children", "_op", "_serial", "_visit",
+                 "_saved",
                  "__weakref__")  # weakref lets tests (and users) watch a graph being freed
 
     def __init__(self, data: float, label: str = "", kind: str = "input") -> None:
@@ -65,8 +66,9 @@ class Value:
         self.scope = mode.current_scope
         self._children: tuple[Value, ...] = ()
         self._op: Primitive | str = kind
-        self._serial = _next_serial()
+        self._serial = next(_serials)
         self._visit = None
+        self._saved = None
 
     # ---- what viz and learners read ------------------------------------------------------
     @property
@@ -200,13 +202,17 @@ _new_object = object.__new__
 # Every Value gets the next number as it is created. Children always exist before their
 # parents, so sorting by this number gives a topological order: backward() walks it in
 # reverse, the same order on every run.
-_next_serial = itertools.count().__next__
+_serials = itertools.count()
 
 
-def _node(data: float, children: tuple[Value, ...], op: Primitive | str) -> Value:
+def _node(data: float, children: tuple[Value, ...], op: Primitive | str,
+          saved: list[float] | None = None) -> Value:
     """A new Value made by op from children; under no_grad() a constant leaf instead.
 
     op is a table entry, or "constant" for a constant leaf (children then empty).
+    saved: the children's numbers, kept for backward by n-ary nodes (a dot node's rule
+    needs all of them, and reading them again from 2n children costs more than keeping
+    the list the forward pass made anyway; PyTorch calls this saving for backward).
     """
     node = _new_object(Value)
     node.data = data
@@ -216,10 +222,12 @@ def _node(data: float, children: tuple[Value, ...], op: Primitive | str) -> Valu
     if mode.grad_enabled:
         node._children = children
         node._op = op
+        node._saved = saved
     else:
         node._children = ()
         node._op = "constant"
-    node._serial = _next_serial()
+        node._saved = None
+    node._serial = next(_serials)
     node._visit = None
     return node
 
@@ -234,9 +242,12 @@ def constant(x: Any, where: str = "a Value operation") -> Value:
     return _node(_number(x, where), (), "constant")
 
 
+# Each maker reads op.forward into a local before calling it: CPython would look a
+# function stored on an instance up as a method, slowly, on every call.
 def _unary(op: Primitive, x: Value) -> Value:
+    forward = op.forward
     try:
-        data = op.forward(x.data)
+        data = forward(x.data)
     except ARITHMETIC_ERRORS as error:
         raise op.input_error(error, (x.data,), (describe(x),)) from None
     return _node(data, (x,), op)
@@ -247,8 +258,9 @@ def _binary(op: Primitive, x: Any, y: Any) -> Value:
         x = constant(x, op.name)
     if y.__class__ is not Value:
         y = constant(y, op.name)
+    forward = op.forward
     try:
-        data = op.forward(x.data, y.data)
+        data = forward(x.data, y.data)
     except ARITHMETIC_ERRORS as error:
         raise op.input_error(error, (x.data, y.data), (describe(x), describe(y))) from None
     return _node(data, (x, y), op)
@@ -265,11 +277,12 @@ def _nary(op: Primitive, items: tuple[Any, ...]) -> Value:
     if len(values) < len(items):
         items = tuple(map(constant, items))
         values = [node.data for node in items]
+    forward = op.forward
     try:
-        data = op.forward(values) if op.arity is None else op.forward(*values)
+        data = forward(values) if op.arity is None else forward(*values)
     except ARITHMETIC_ERRORS as error:
         raise op.input_error(error, values, [describe(node) for node in items]) from None
-    return _node(data, items, op)
+    return _node(data, items, op, values if op.arity is None else None)
 
 
 def _number(x: Any, where: str) -> float:
