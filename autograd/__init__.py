@@ -15,11 +15,11 @@ from autograd.functions import exp, leaky_relu, log, relu, sigmoid, softplus, sq
 from autograd.gradcheck import gradcheck
 from autograd.mode import enable_grad, is_grad_enabled, no_grad, scope
 from autograd.primitives import TABLE, Primitive
-from autograd.value import Value, apply, constant, dot, sum  # noqa: A004
+from autograd.value import Batch, Value, apply, constant, dot, dot_each, sum  # noqa: A004
 
 __all__ = [
-    "TABLE", "DomainError", "GradcheckError", "Primitive", "Value", "apply", "constant",
-    "dot", "enable_grad", "exp", "grad", "gradcheck", "gradients", "hessian",
+    "TABLE", "Batch", "DomainError", "GradcheckError", "Primitive", "Value", "apply", "constant",
+    "dot", "dot_each", "enable_grad", "exp", "grad", "gradcheck", "gradients", "hessian",
     "is_grad_enabled", "leaky_relu", "log", "no_grad", "relu", "scope", "sigmoid",
     "softplus", "sqrt", "sum", "tanh", "topological_order", "value_and_grad",
 ]

@@ -269,14 +269,28 @@ def _binary(op: Primitive, x: Any, y: Any) -> Value:
 def _nary(op: Primitive, items: tuple[Any, ...]) -> Value:
     """A node for any arity (n-ary forwards take the list, fixed arities the arguments).
 
-    items may hold numbers, lifted to constants. Inside a network they are all Values
-    already, so the data is read in the same pass that checks that: a number (or a
-    subclass) is skipped, and only then are the items lifted and read again.
+    items may hold numbers, lifted to constants.
+    """
+    items, values = _lifted(items)
+    return _from_values(op, items, values)
+
+
+def _lifted(items: tuple[Any, ...]) -> tuple[tuple[Value, ...], list[float]]:
+    """items with numbers lifted to constants, and the list of their numbers.
+
+    Inside a network they are all Values already, so the data is read in the same pass
+    that checks that: a number (or a subclass) is skipped, and only then are the items
+    lifted and read again.
     """
     values = [item.data for item in items if item.__class__ is Value]
     if len(values) < len(items):
         items = tuple(map(constant, items))
         values = [node.data for node in items]
+    return items, values
+
+
+def _from_values(op: Primitive, items: tuple[Value, ...], values: list[float]) -> Value:
+    """The node op makes from items, whose numbers are values (read by the caller)."""
     forward = op.forward
     try:
         data = forward(values) if op.arity is None else forward(*values)
@@ -315,12 +329,46 @@ def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - autograd.sum, as torch.
 
 def dot(weights: Sequence[Any], inputs: Sequence[Any]) -> Value:
     """w_1 x_1 + ... + w_n x_n as one node: a neuron's weighted sum in a single step."""
-    if len(weights) != len(inputs):
-        raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs; "
+    return dot_each(weights, [inputs])[0]
+
+
+class Batch:
+    """Rows of Values whose numbers are read once, for the many neurons that read them.
+
+    Every neuron of a layer takes a dot product with the same rows. Reading a row's
+    numbers costs one attribute look-up per entry, so a layer of 16 neurons would read
+    each row 16 times; a Batch reads it once and dot_each reuses the numbers.
+    Numbers in the rows are lifted to constants, as everywhere. The numbers are a
+    snapshot: make the Batch just before the dot products that use it.
+
+    rows: the lifted rows (tuples of Values); values: their numbers, row by row;
+    widths: the set of row lengths (one, unless the rows are ragged).
+    """
+
+    __slots__ = ("rows", "values", "widths")
+
+    def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
+        lifted = [_lifted(tuple(row)) for row in rows]
+        self.rows = [row for row, _ in lifted]
+        self.values = [values for _, values in lifted]
+        self.widths = {len(row) for row in self.rows}
+
+
+def dot_each(weights: Sequence[Any], rows: Batch | Iterable[Sequence[Any]]) -> list[Value]:
+    """[dot(weights, row) for row in rows]: one dot node per row, each with the weights
+    and that row as its children. The weights' numbers are read once for all rows, and
+    the rows' once for all the neurons that share a Batch.
+    """
+    weights, weight_values = _lifted(tuple(weights))
+    batch = rows if isinstance(rows, Batch) else Batch(rows)
+    wrong_widths = batch.widths - {len(weights)}
+    if wrong_widths:
+        raise ValueError(f"dot: {len(weights)} weights but {min(wrong_widths)} inputs; "
                          f"they must pair up one to one")
     if not weights:
-        return constant(0.0)
-    return _nary(DOT, (*weights, *inputs))
+        return [constant(0.0) for _ in batch.rows]
+    return [_from_values(DOT, (*weights, *row), weight_values + values)
+            for row, values in zip(batch.rows, batch.values)]
 
 
 def identity(x: Value) -> Value:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from autograd import Value, dot, no_grad
+from autograd import Batch, Value, dot, dot_each, no_grad
 from autograd import sum as fused_sum
 
 
@@ -129,3 +131,41 @@ def test_no_grad_builds_no_graph():
     with no_grad():
         y = x * 3
     assert y.data == 6.0 and y.children == () and y.kind == "constant"
+
+
+finite = st.floats(-10.0, 10.0)
+
+
+@given(st.lists(finite, min_size=1, max_size=5), st.data())
+def test_dot_each_is_dot_per_row_in_value_and_gradient(weight_numbers, data):
+    rows_numbers = data.draw(st.lists(st.lists(finite, min_size=len(weight_numbers),
+                                               max_size=len(weight_numbers)),
+                                      min_size=1, max_size=4))
+
+    def run(make_dots):
+        weights = [Value(w) for w in weight_numbers]
+        rows = [[Value(x) for x in row] for row in rows_numbers]
+        outputs = make_dots(weights, rows)
+        fused_sum(outputs).backward()
+        return ([out.data for out in outputs], [w.grad for w in weights],
+                [x.grad for row in rows for x in row], [len(out.children) for out in outputs])
+
+    one_at_a_time = run(lambda weights, rows: [dot(weights, row) for row in rows])
+    assert run(dot_each) == one_at_a_time
+    assert run(lambda weights, rows: dot_each(weights, Batch(rows))) == one_at_a_time
+
+
+def test_a_batch_is_read_once_and_shared_by_many_weight_vectors():
+    rows = [[Value(1.0), 2.0], [Value(3.0), 4.0]]  # numbers are lifted to constants
+    batch = Batch(rows)
+    assert batch.values == [[1.0, 2.0], [3.0, 4.0]] and batch.widths == {2}
+    first, second = dot_each([1.0, 0.5], batch), dot_each([Value(2.0), -1.0], batch)
+    assert [z.data for z in first] == [2.0, 5.0] and [z.data for z in second] == [0.0, 2.0]
+    assert first[0].children[2] is rows[0][0] and first[0].children[3] is second[0].children[3]
+
+
+def test_dot_each_names_the_mismatch_and_handles_empty_weights():
+    with pytest.raises(ValueError, match="2 weights but 3 inputs"):
+        dot_each([1.0, 2.0], [[1.0, 2.0], [1.0, 2.0, 3.0]])
+    zeros = dot_each([], [[], []])
+    assert [z.data for z in zeros] == [0.0, 0.0] and all(z.is_leaf for z in zeros)
