@@ -67,6 +67,11 @@ def backward(root: Any, grad: float) -> None:
     gradient from this call is added to what it held before. The new part is summed on
     its own first and added once at the end, so a second identical call gives exactly
     twice the leaf gradients (s + s), not a rounding-dependent (s + a) + b + c.
+
+    A node whose gradient comes out exactly 0 passes nothing on (its shares would all be
+    zero), so its rule is not run. In the one place that shows, a zero gradient meeting
+    an infinite local derivative (0 * sqrt(x) at x = 0), the answer is the limit, 0,
+    where PyTorch gives NaN.
     """
     with collector_paused():
         _backward(root, grad)
@@ -109,20 +114,25 @@ def _backward(root: Any, grad: float) -> None:
     root.grad = grad
     try:
         for node in computed:
+            upstream = node.grad
+            if not upstream:
+                # Nothing flows back through this node (a relu that was off, a sample the
+                # hinge loss is happy with): every share it would pass on is zero, and the
+                # nodes below already hold 0.0. Skipping it is most of backward's saving
+                # in a relu network.
+                continue
             op = node._op
             rule = op.derivative  # a local: op.derivative(...) would be a slow method lookup
             # The common arities inline; partials() would cost a call and a list per node.
             if op.arity == 2:
                 x, y = node._children
                 dx, dy = op.constant_partials or rule(x.data, y.data, node.data)
-                upstream = node.grad
                 x.grad += upstream * dx
                 y.grad += upstream * dy
             elif op.arity == 1:
                 (x,) = node._children
-                x.grad += node.grad * rule(x.data, node.data)
+                x.grad += upstream * rule(x.data, node.data)
             else:  # n-ary: the node kept its inputs' numbers from the forward pass
-                upstream = node.grad
                 partials = rule(node._saved, node.data)
                 for child, partial in zip(node._children, partials):
                     child.grad += upstream * partial

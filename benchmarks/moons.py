@@ -15,6 +15,9 @@ Rows:
                              reference cycles (each node's _backward closure refers to the
                              node), so without a collection memory would grow every step
 
+The first three rows train side by side, taking turns step by step, so that a slow spell of
+a shared machine slows them all alike rather than one row's whole series.
+
 Columns: ms per step (the median over the timed steps, robust to a busy machine); Values
 created per step; peak memory per step (tracemalloc, over one separate untimed step, above
 what was allocated before it); the loss and the accuracy of the last step. micrograd as
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import math
 import random
 import statistics
 import time
@@ -54,11 +58,16 @@ def blameflow_model() -> MLP:
     return MLP(2, [16, 16, 1], activation="relu", seed=7)
 
 
-def blameflow_fit(model: MLP, steps: int) -> nn.train.History:
+def blameflow_loss(model: MLP) -> Callable[[list[Value], list[int]], Value]:
     def loss(scores: list[Value], labels: list[int]) -> Value:
         return hinge(scores, labels) + 1e-4 * l2(model.parameters())
 
-    return fit(model, X, Y, loss, SGD(model.parameters(), lr=schedule), steps, progress=False)
+    return loss
+
+
+def blameflow_fit(model: MLP, steps: int) -> nn.train.History:
+    return fit(model, X, Y, blameflow_loss(model), SGD(model.parameters(), lr=schedule), steps,
+               progress=False)
 
 
 def values_created(action: Callable[[], Any]) -> int:
@@ -79,14 +88,32 @@ def fit_without_gc_pause() -> Iterator[None]:
         nn.train.collector_paused = original
 
 
-def run_blameflow(pause_gc: bool) -> dict[str, Any]:
-    mode = contextlib.nullcontext() if pause_gc else fit_without_gc_pause()
-    with mode:
-        created = values_created(lambda: blameflow_fit(blameflow_model(), 1))
-        memory = peak_memory(lambda: blameflow_fit(blameflow_model(), 1))
-        history = blameflow_fit(blameflow_model(), STEPS)
-    return {"steps": STEPS, "ms": 1000 * statistics.median(history.seconds), "values": created,
-            "memory": memory, "loss": history.loss[-1], "accuracy": history.accuracy[-1]}
+class BlameflowRun:
+    """blameflow training one step at a time: nn.fit for one step, on one model and
+    optimizer, so the learning-rate schedule runs on as in one long fit()."""
+
+    def __init__(self, pause_gc: bool) -> None:
+        self.pause_gc = pause_gc
+        self.model = blameflow_model()
+        self.loss_function = blameflow_loss(self.model)
+        self.optimizer = SGD(self.model.parameters(), lr=schedule)
+        self.steps, self.loss, self.accuracy = 0, math.nan, math.nan
+
+    def step(self) -> float:
+        """One training step; its seconds as fit() measures them."""
+        with contextlib.nullcontext() if self.pause_gc else fit_without_gc_pause():
+            history = fit(self.model, X, Y, self.loss_function, self.optimizer, 1,
+                          progress=False)
+        self.steps += 1
+        self.loss, self.accuracy = history.loss[-1], history.accuracy[-1]
+        return history.seconds[-1]
+
+    def summary(self) -> dict[str, Any]:
+        mode = contextlib.nullcontext() if self.pause_gc else fit_without_gc_pause()
+        with mode:
+            created = values_created(lambda: blameflow_fit(blameflow_model(), 1))
+            memory = peak_memory(lambda: blameflow_fit(blameflow_model(), 1))
+        return {"values": created, "memory": memory}
 
 
 # ---- micrograd -------------------------------------------------------------------------------
@@ -134,22 +161,46 @@ def micrograd_values_created(model: Any) -> int:
     return count
 
 
-def run_micrograd(collector: bool, steps: int) -> dict[str, Any]:
-    created = micrograd_values_created(micrograd_model())
-    memory = peak_memory(lambda: micrograd_step(micrograd_model(), 0), collector)
-    model = micrograd_model()
-    seconds = []
-    for k in range(steps):
-        if not collector:
-            gc.collect()  # last step's cyclic garbage, collected outside the timing
+class MicrogradRun:
+    """micrograd's demo loop one step at a time, with its collector on (as shipped) or
+    off during each step and run between steps, outside the timing."""
+
+    def __init__(self, collector: bool) -> None:
+        self.collector = collector
+        self.model = micrograd_model()
+        self.steps, self.loss, self.accuracy = 0, math.nan, math.nan
+
+    def step(self) -> float:
+        if not self.collector:
+            gc.collect()  # the last step's cyclic garbage, collected outside the timing
             gc.disable()
-        start = time.perf_counter()
-        loss, step_accuracy = micrograd_step(model, k)
-        seconds.append(time.perf_counter() - start)
-        gc.enable()
+        try:
+            start = time.perf_counter()
+            self.loss, self.accuracy = micrograd_step(self.model, self.steps)
+            seconds = time.perf_counter() - start
+        finally:
+            gc.enable()
+        self.steps += 1
+        return seconds
+
+    def summary(self) -> dict[str, Any]:
+        created = micrograd_values_created(micrograd_model())
+        memory = peak_memory(lambda: micrograd_step(micrograd_model(), 0), self.collector)
+        gc.collect()
+        return {"values": created, "memory": memory}
+
+
+def race(runs: dict[str, Any], steps: int) -> dict[str, dict[str, Any]]:
+    """Train every run for `steps` steps, the runs taking turns step by step, so that a
+    slow spell of a shared machine slows them all alike; ms/step is each run's median."""
+    seconds: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(steps):
+        for name, run in runs.items():
+            seconds[name].append(run.step())
     gc.collect()
-    return {"steps": steps, "ms": 1000 * statistics.median(seconds), "values": created,
-            "memory": memory, "loss": loss, "accuracy": step_accuracy}
+    return {name: {"steps": run.steps, "ms": 1000 * statistics.median(seconds[name]),
+                   "loss": run.loss, "accuracy": run.accuracy, **run.summary()}
+            for name, run in runs.items()}
 
 
 # ---- measuring -------------------------------------------------------------------------------
@@ -170,15 +221,18 @@ def peak_memory(action: Callable[[], Any], collector: bool = True) -> int:
 
 
 def main() -> None:
-    rows = {"blameflow": run_blameflow(pause_gc=True),
-            "blameflow (gc not paused)": run_blameflow(pause_gc=False)}
+    runs: dict[str, Any] = {"blameflow": BlameflowRun(pause_gc=True),
+                            "blameflow (gc not paused)": BlameflowRun(pause_gc=False)}
     try:
         import micrograd  # noqa: F401
     except ImportError:
         print("micrograd not installed: pip install micrograd==0.1.0 (make bench does this)")
+        rows = race(runs, STEPS)
     else:
-        rows["micrograd (gc disabled)"] = run_micrograd(collector=False, steps=STEPS)
-        rows["micrograd"] = run_micrograd(collector=True, steps=MICROGRAD_SHIPPED_STEPS)
+        runs["micrograd (gc disabled)"] = MicrogradRun(collector=False)
+        rows = race(runs, STEPS)
+        # Over a second a step: fewer steps, on their own.
+        rows.update(race({"micrograd": MicrogradRun(collector=True)}, MICROGRAD_SHIPPED_STEPS))
     print("moons(100, noise=0.1), MLP(2, [16, 16, 1]) relu, hinge + 1e-4 L2, SGD, full batch")
     print(f"{'engine':<27} {'steps':>5} {'ms/step':>9} {'Values/step':>12} {'peak MB/step':>13} "
           f"{'final loss':>11} {'accuracy':>9}")

@@ -138,3 +138,24 @@ def test_a_leaf_adds_what_it_held_once_to_the_fresh_sum():
     untouched.grad = 0.25
     (untouched * 0.0 + x).backward()
     assert untouched.grad == 0.25 + 0.0
+
+
+def test_a_node_whose_gradient_is_zero_passes_nothing_on():
+    # relu is off at -0.5, so nothing flows to w or b; the sqrt at 0 gets a zero gradient
+    # (0 * sqrt(x)), so its infinite local derivative is never needed, as the limit says.
+    w, b, x = Value(1.0, "w"), Value(-1.5, "b"), Value(0.0, "x")
+    pre = w * 1.0 + b
+    y = pre.relu() + 0.0 * x.sqrt()
+    y.backward()
+    assert (w.grad, b.grad, x.grad, pre.grad) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_intermediates_are_zeroed_even_where_nothing_flows():
+    x = Value(2.0)
+    middle = x * x
+    y = middle.tanh()
+    y.backward()
+    assert middle.grad != 0.0 and x.grad != 0.0
+    before = x.grad
+    y.backward(grad=0.0)  # nothing flows anywhere this time
+    assert (y.grad, middle.grad, x.grad) == (0.0, 0.0, before)
