@@ -154,9 +154,11 @@ def gradients(root: Any, wrt: Sequence[Any], create_graph: bool = False) -> list
         try:
             for node in reversed(topological_order(root)):
                 children = node._children
-                if not children:
+                upstream = grads.get(node, 0.0)  # 0.0: every path to it was skipped
+                if not children or (not upstream and not create_graph):
+                    # As in backward(): an exactly zero float gradient passes nothing on.
+                    # A Value gradient always goes on: it may be 0 here yet have a slope.
                     continue
-                upstream = grads[node]
                 if create_graph:
                     partials = node._op.partials(children, node)
                 else:

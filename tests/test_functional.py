@@ -62,3 +62,13 @@ def test_bad_arguments():
         grad(lambda x: x, argnums=2)(1.0)
     with pytest.raises(TypeError, match="argnums"):
         grad(lambda x: x, argnums=(-1,))
+
+
+def test_grad_skips_what_gets_a_zero_gradient_as_backward_does():
+    def f(x):
+        return (x - 1.0).relu() + 0.0 * x.sqrt()
+
+    assert grad(f)(0.0) == 0.0
+    # nested: the inner gradient is a Value that is 0 at x = 1 but has a slope there
+    assert grad(grad(lambda x: (x - 1.0) ** 3 + x * 0.0))(1.0) == 0.0
+    assert grad(grad(lambda x: (x - 1.0) ** 2 * x))(1.0) == 2.0  # 2x + 4(x - 1)
