@@ -99,9 +99,13 @@ class BlameflowRun:
         self.optimizer = SGD(self.model.parameters(), lr=schedule)
         self.steps, self.loss, self.accuracy = 0, math.nan, math.nan
 
+    def collector_mode(self) -> contextlib.AbstractContextManager:
+        """fit() as it ships (pausing the collector each step), or without that pause."""
+        return contextlib.nullcontext() if self.pause_gc else fit_without_gc_pause()
+
     def step(self) -> float:
         """One training step; its seconds as fit() measures them."""
-        with contextlib.nullcontext() if self.pause_gc else fit_without_gc_pause():
+        with self.collector_mode():
             history = fit(self.model, X, Y, self.loss_function, self.optimizer, 1,
                           progress=False)
         self.steps += 1
@@ -109,8 +113,7 @@ class BlameflowRun:
         return history.seconds[-1]
 
     def summary(self) -> dict[str, Any]:
-        mode = contextlib.nullcontext() if self.pause_gc else fit_without_gc_pause()
-        with mode:
+        with self.collector_mode():
             created = values_created(lambda: blameflow_fit(blameflow_model(), 1))
             memory = peak_memory(lambda: blameflow_fit(blameflow_model(), 1))
         return {"values": created, "memory": memory}

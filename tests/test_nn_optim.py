@@ -18,14 +18,19 @@ def quadratic(params: list[Value]) -> Value:
     return a * a + 3 * b * b + 0.5 * c * c + a * b - c
 
 
-def run(optimizer_class, steps: int, **options) -> list[float]:
-    params = [Value(x, kind="parameter") for x in START]
+def descend(params: list, optimizer_class, steps: int, **options) -> None:
+    """The training loop, the same for blameflow Values and torch tensors."""
     optimizer = optimizer_class(params, **options)
     for _ in range(steps):
         loss = quadratic(params)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+
+
+def run(optimizer_class, steps: int, **options) -> list[float]:
+    params = [Value(x, kind="parameter") for x in START]
+    descend(params, optimizer_class, steps, **options)
     return [p.data for p in params]
 
 
@@ -122,10 +127,5 @@ def test_adam_matches_torch(lr: float, beta1: float, beta2: float, steps: int) -
 
 def run_torch(torch, optimizer_class, steps: int, **options) -> list[float]:
     params = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in START]
-    optimizer = optimizer_class(params, **options)
-    for _ in range(steps):
-        loss = quadratic(params)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+    descend(params, optimizer_class, steps, **options)
     return [p.item() for p in params]
