@@ -13,12 +13,19 @@ The learning rate `lr` is a number or a schedule: a function of the step number 
 
 The updates work on the plain floats .data and .grad, so they build no graph. The
 formulas and their order of operations follow torch.optim.
+
+`snapshot()` copies everything a step changes (the parameters' numbers and the optimizer's
+own state: the step count, SGD's velocity, Adam's running means); `restore(snapshot)` puts
+it all back. fit uses them to undo a step that made a parameter NaN or infinite.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from autograd import Value
 from nn.checks import check_fraction, check_nonnegative, is_number
@@ -26,8 +33,22 @@ from nn.checks import check_fraction, check_nonnegative, is_number
 Schedule = Callable[[int], float]
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything an optimizer's step() changes, copied: see Optimizer.snapshot()."""
+
+    values: tuple[float, ...]  # each parameter's .data, in the optimizer's order
+    state: dict[str, Any]  # the optimizer's own attributes, by name (copies of the lists)
+
+
 class Optimizer:
-    """What every optimizer shares: the parameters, the learning rate, the step count."""
+    """What every optimizer shares: the parameters, the learning rate, the step count.
+
+    A subclass lists in `state_names` the attributes its step() changes besides the
+    parameters, so that snapshot() and restore() cover them.
+    """
+
+    state_names: tuple[str, ...] = ("steps_taken",)
 
     def __init__(self, params: Iterable[Value], lr: float | Schedule) -> None:
         self.params = _check_params(params, type(self).__name__)
@@ -53,6 +74,21 @@ class Optimizer:
         self._update(self.learning_rate())
         self.steps_taken += 1
 
+    def snapshot(self) -> Snapshot:
+        """A copy of everything step() changes: every parameter's .data and the optimizer's
+        own state (the step count, and SGD's velocity or Adam's running means)."""
+        return Snapshot(tuple(p.data for p in self.params),
+                        {name: copy.copy(getattr(self, name)) for name in self.state_names})
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Put the parameters and the optimizer's state back as they were at snapshot()."""
+        for p, value in zip(self.params, snapshot.values):
+            p.data = value
+        for name, value in snapshot.state.items():
+            # A copy again: the next step changes Adam's lists in place, and the snapshot
+            # must stay as it was in case it is restored twice.
+            setattr(self, name, copy.copy(value))
+
     def _update(self, lr: float) -> None:
         raise NotImplementedError
 
@@ -67,6 +103,8 @@ class SGD(Optimizer):
     Momentum keeps moving in the direction of past gradients, which smooths zig-zags and
     speeds up travel along shallow valleys.
     """
+
+    state_names = ("steps_taken", "velocity")
 
     def __init__(self, params: Iterable[Value], lr: float | Schedule, momentum: float = 0.0,
                  weight_decay: float = 0.0) -> None:
@@ -100,6 +138,8 @@ class Adam(Optimizer):
     Dividing by sqrt(v_hat) makes the step about lr in size whatever the gradient's scale,
     so one learning rate suits parameters with large and with tiny gradients alike.
     """
+
+    state_names = ("steps_taken", "m", "v")
 
     def __init__(self, params: Iterable[Value], lr: float | Schedule = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:

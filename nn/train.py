@@ -14,13 +14,13 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from autograd import Value, no_grad
 from autograd.backward import collector_paused
-from nn.checks import check_int
+from nn.checks import check_int, is_number
 from nn.module import Module
 from nn.optim import Optimizer
 
@@ -46,12 +46,19 @@ class History:
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite; `history` holds every step before it."""
+    """The loss, a gradient or a parameter became NaN or infinite at `step`.
 
-    def __init__(self, message: str, step: int, history: History) -> None:
+    history: every step before it. parameter: the name of the parameter whose gradient or
+    new value was not finite (None when it was the loss); value: that number.
+    """
+
+    def __init__(self, message: str, step: int, history: History,
+                 parameter: str | None = None, value: float | None = None) -> None:
         super().__init__(message)
         self.step = step
         self.history = history
+        self.parameter = parameter
+        self.value = value
 
 
 def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossFunction,
@@ -68,8 +75,12 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
     threshold: the decision boundary for accuracy on single-output models; by default 0.5
         for a sigmoid output (a probability) and 0 for anything else (a score or logit).
 
-    A loss that turns NaN or infinite stops training with TrainingDiverged, naming the
-    step and the last finite loss; the model keeps the weights from before that step.
+    Nothing non-finite is hidden. Rows of X or targets holding NaN or infinity are refused
+    with a ValueError before training starts. During training, each step checks the loss,
+    then every gradient (before the update), then every parameter (after it): the first
+    that is NaN or infinite stops training with TrainingDiverged, naming the step, the
+    parameter and the value. The model and the optimizer's state are then exactly as they
+    were before that step: an update that made a parameter non-finite is undone.
     """
     _check_data(X, y)
     check_int(steps, "fit(steps=...)", least=0)
@@ -81,6 +92,7 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
                         f"e.g. nn.losses.hinge; got {type(loss).__name__}")
     if threshold is None:
         threshold = default_threshold(model)
+    names = _parameter_names(model, optimizer)
     batches = _batches(len(X), batch_size, random.Random(seed))
     history = History()
     bar = _progress_bar(steps) if progress else None
@@ -100,19 +112,22 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
                 except OverflowError as error:
                     # The engine refuses to make an infinite float (e.g. x ** 2 of a huge
                     # x): the same divergence as an inf loss, caught one op earlier.
-                    raise _diverged(step, math.inf, history, f" ({error})") from error
+                    raise _diverged(step, f"the loss became inf ({error})", history) \
+                        from error
                 if not isinstance(loss_value, Value):
                     raise TypeError(f"the loss function returned a "
                                     f"{type(loss_value).__name__}; it must return a Value "
                                     f"so that backward() can run")
                 current_loss = loss_value.data
                 if not math.isfinite(current_loss):
-                    raise _diverged(step, current_loss, history)
+                    raise _diverged(step, f"the loss became {current_loss}", history,
+                                    value=current_loss)
                 current_accuracy = accuracy(outputs, targets, threshold)
                 lr = optimizer.learning_rate()
                 optimizer.zero_grad()
                 loss_value.backward()
-                optimizer.step()
+                _check_gradients(optimizer, names, step, history)
+                _step_or_undo(optimizer, names, step, history)
                 # Free this step's graph now; otherwise it would live on until the next
                 # step's forward pass is done, doubling the memory a step needs.
                 del outputs, loss_value
@@ -183,16 +198,60 @@ def _batches(n: int, batch_size: int | None, rng: random.Random) -> Iterator[lis
             yield order[first:first + batch_size]
 
 
-def _diverged(step: int, bad_loss: float, history: History, detail: str = "") -> TrainingDiverged:
+def _parameter_names(model: Module, optimizer: Optimizer) -> list[str]:
+    """A name for each of the optimizer's parameters, for messages: its dotted name in the
+    model ("layer0.neuron3.w1"), else its label, else its place in the optimizer's list."""
+    dotted = {id(p): name for name, p in model.named_parameters()}
+    return [dotted.get(id(p)) or p.label or f"optimizer parameter {i}"
+            for i, p in enumerate(optimizer.params)]
+
+
+def _first_non_finite(numbers: Iterable[float]) -> int | None:
+    """The index of the first NaN or infinity in numbers, or None if all are finite."""
+    for i, x in enumerate(numbers):
+        if not math.isfinite(x):
+            return i
+    return None
+
+
+def _check_gradients(optimizer: Optimizer, names: list[str], step: int,
+                     history: History) -> None:
+    """TrainingDiverged if a gradient is not finite: the update would spread it."""
+    bad = _first_non_finite(p.grad for p in optimizer.params)
+    if bad is not None:
+        value = optimizer.params[bad].grad
+        raise _diverged(step, f"the gradient of {names[bad]!r} became {value}", history,
+                        names[bad], value)
+
+
+def _step_or_undo(optimizer: Optimizer, names: list[str], step: int,
+                  history: History) -> None:
+    """optimizer.step(); if it made a parameter non-finite (finite gradients can still
+    overflow, e.g. a huge learning rate), undo it whole and raise TrainingDiverged."""
+    before = optimizer.snapshot()
+    optimizer.step()
+    bad = _first_non_finite(p.data for p in optimizer.params)
+    if bad is not None:
+        value = optimizer.params[bad].data
+        optimizer.restore(before)
+        raise _diverged(step, f"the update made {names[bad]!r} {value} (its gradient was "
+                              f"{optimizer.params[bad].grad:.6g})", history, names[bad], value)
+
+
+def _diverged(step: int, what: str, history: History, parameter: str | None = None,
+              value: float | None = None) -> TrainingDiverged:
+    """The error for step `step`, where `what` ("the loss became nan") went wrong."""
+    kept = (f"the model keeps the weights from before step {step}. A smaller learning rate "
+            f"usually helps")
     if history.loss:
-        before = (f"the last finite loss was {history.loss[-1]:.6g} at step {step - 1}; "
-                  f"the model keeps the weights from before step {step}. A smaller learning "
-                  f"rate usually helps")
-    else:
+        before = f"the last finite loss was {history.loss[-1]:.6g} at step {step - 1}; {kept}"
+    elif parameter is None:
         before = ("there was no finite loss before it, so the cause is not training: check "
                   "the data and the loss function")
-    return TrainingDiverged(f"the loss became {bad_loss} at step {step}{detail}: {before}.",
-                            step, history)
+    else:
+        before = kept
+    return TrainingDiverged(f"{what} at step {step}: {before}.", step, history, parameter,
+                            value)
 
 
 def _progress_bar(steps: int) -> Any:
@@ -213,4 +272,28 @@ def _check_data(X: Any, y: Any) -> None:
                         f"{type(y).__name__}")
     if len(X) != len(y):
         raise ValueError(f"fit: {len(X)} input rows but {len(y)} targets; they must pair up")
+    for i, row in enumerate(X):
+        column = _non_finite_column(row)
+        if column is not None:
+            raise ValueError(f"fit: row {i} of X holds {float(row[column])} in column {column}; "
+                             f"{_NAN_ADVICE.format('row')}")
+    for i, target in enumerate(y):
+        if _non_finite_column(target if isinstance(target, Sequence) else [target]) is not None:
+            raise ValueError(f"fit: target {i} (y[{i}]) is {target!r:.60}; "
+                             f"{_NAN_ADVICE.format('row and its target')}")
 
+
+# One NaN input makes the loss and every gradient of its batch NaN: training learns nothing.
+_NAN_ADVICE = ("NaN or infinity would make the loss NaN. Drop that {}, or fill in the gap "
+               "(e.g. with the column's mean) before calling fit")
+
+
+def _non_finite_column(row: Any) -> int | None:
+    """The first column of row holding NaN or infinity (as a number or a Value's number)."""
+    if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
+        return None  # not a row of numbers: the model's own check says what it accepts
+    for column, x in enumerate(row):
+        number = x.data if isinstance(x, Value) else x
+        if is_number(number) and not math.isfinite(number):
+            return column
+    return None

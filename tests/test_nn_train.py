@@ -133,9 +133,73 @@ def test_exploding_training_stops_with_the_step_before_the_overflow() -> None:
 
 def test_a_loss_that_is_nan_from_the_start_points_at_the_data() -> None:
     model = Neuron(1, activation="linear")
-    with pytest.raises(TrainingDiverged, match="no finite loss before it"):
-        fit(model, [[math.nan]], [0.0], mse, SGD(model.parameters(), lr=0.1), steps=2,
-            progress=False)
+    with pytest.raises(TrainingDiverged, match="no finite loss before it.*check the data"):
+        fit(model, [[1.0]], [0.0], lambda out, t: mse(out, t) * math.nan,
+            SGD(model.parameters(), lr=0.1), steps=2, progress=False)
+
+
+@pytest.mark.parametrize("X, y, message", [
+    ([[1.0, 2.0], [3.0, math.nan]], [0.0, 1.0], r"row 1 of X holds nan in column 1"),
+    ([[1.0, -math.inf], [3.0, 4.0]], [0.0, 1.0], r"row 0 of X holds -inf in column 1"),
+    ([[Value(math.inf), 2.0], [3.0, 4.0]], [0.0, 1.0], r"row 0 of X holds inf in column 0"),
+    ([[1.0, 2.0], [3.0, 4.0]], [0.0, math.nan], r"target 1 \(y\[1\]\) is nan"),
+    ([[1.0, 2.0], [3.0, 4.0]], [[0.0, 1.0], [math.inf, 0.0]], r"target 1 \(y\[1\]\) is \[inf"),
+])
+def test_non_finite_data_is_refused_before_training(X: list, y: list, message: str) -> None:
+    model = Neuron(2, activation="linear", seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=message + ".*Drop that row"):
+        fit(model, X, y, mse, SGD(model.parameters(), lr=0.1), steps=1, progress=False)
+    assert model.state_dict() == before
+
+
+def same_numbers(a: object, b: object) -> bool:
+    """Equality that counts nan as equal to nan, for comparing saved optimizer states."""
+    return repr(a) == repr(b)
+
+
+def test_a_non_finite_gradient_stops_training_before_the_update() -> None:
+    model = Neuron(1, activation="linear", seed=0)
+    w, b = model.w[0], model.b
+    w.data, b.data = 1e200, 0.0
+    optimizer = Adam(model.parameters(), lr=0.1)
+    before, state = model.state_dict(), optimizer.snapshot()
+
+    def loss(outputs: list[Value], targets: list[float]) -> Value:
+        # finite (it is 0), but d/db = w * w = 1e400 overflows to inf
+        return mse(outputs, targets) * 0 + w * (w * b)
+
+    with pytest.raises(TrainingDiverged, match=r"the gradient of 'b' became inf at step 0") \
+            as caught:
+        fit(model, [[0.0]], [0.0], loss, optimizer, steps=3, progress=False)
+    assert (caught.value.step, caught.value.parameter, caught.value.value) == (0, "b", math.inf)
+    assert model.state_dict() == before
+    assert same_numbers(optimizer.snapshot(), state)
+
+
+@pytest.mark.parametrize("make_optimizer", [
+    lambda params: SGD(params, lr=1e308, momentum=0.5),
+    lambda params: Adam(params, lr=1.5e308),
+])
+def test_an_update_that_makes_a_parameter_non_finite_is_undone(make_optimizer) -> None:
+    model = Neuron(1, activation="linear", seed=0)
+    model.b.data = 1e8
+    optimizer = make_optimizer(model.parameters())
+
+    def loss(outputs: list[Value], targets: list[float]) -> Value:
+        # a finite loss and finite gradients; only the step overflows, at the second step
+        return outputs[0] * 0 - model.b
+
+    history = fit(model, [[1.0]], [0.0], loss, optimizer, steps=1, progress=False)
+    assert len(history) == 1
+    before, state = model.state_dict(), optimizer.snapshot()
+    with pytest.raises(TrainingDiverged, match=r"the update made 'b' inf \(its gradient was "
+                                               r"-1\) at step 0: the model keeps the "
+                                               r"weights from before step 0") as caught:
+        fit(model, [[1.0]], [0.0], loss, optimizer, steps=5, progress=False)
+    assert (caught.value.step, caught.value.parameter, caught.value.value) == (0, "b", math.inf)
+    assert model.state_dict() == before  # every parameter, not only b
+    assert same_numbers(optimizer.snapshot(), state)  # step count, velocity, Adam's m and v
 
 
 def test_progress_bar_shows_loss_and_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
