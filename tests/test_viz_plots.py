@@ -1,8 +1,11 @@
-"""Training plots: valid PNGs of the requested size that show what they should."""
+"""Training plots: Figures that show once in Jupyter, saved as PNGs of the requested size."""
 
 from __future__ import annotations
 
+import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,9 +18,10 @@ from viz.style import NEGATIVE, POSITIVE
 matplotlib = pytest.importorskip("matplotlib", reason="plots need pip install blameflow[plot]")
 
 
-def png_size(path: Path) -> tuple[int, int]:
+def png_size(path_or_png: Path | bytes) -> tuple[int, int]:
     """(width, height) from the PNG signature and IHDR chunk, the first 24 bytes."""
-    header = path.read_bytes()[:24]
+    png = path_or_png if isinstance(path_or_png, bytes) else path_or_png.read_bytes()
+    header = png[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n" and header[12:16] == b"IHDR"
     return struct.unpack(">II", header[16:24])
 
@@ -33,14 +37,75 @@ def test_history_is_a_png_of_the_requested_size(tmp_path: Path) -> None:
     history = SimpleNamespace(loss=[1.0 / (step + 1) for step in range(50)],
                               accuracy=[min(1.0, step / 40) for step in range(50)],
                               lr=[0.1] * 50, seconds=[0.01] * 50)
-    path = plot_history(history, tmp_path / "history.png", figsize=(7, 3), dpi=80)
+    path = tmp_path / "history.png"
+    figure = plot_history(history, path, figsize=(7, 3), dpi=80)
     assert png_size(path) == (560, 240)
+    assert len(figure.axes) == 2  # loss and accuracy side by side
 
 
 def test_history_without_accuracy_and_as_a_dict(tmp_path: Path) -> None:
-    path = plot_history({"loss": [3.0, 2.0, 1.5]}, tmp_path / "loss.png", figsize=(4, 3),
-                        dpi=50)
+    path = tmp_path / "loss.png"
+    figure = plot_history({"loss": [3.0, 2.0, 1.5]}, path, figsize=(4, 3), dpi=50)
     assert png_size(path) == (200, 150)
+    assert len(figure.axes) == 1
+
+
+def test_plots_return_a_figure_and_save_only_when_given_a_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from matplotlib.figure import Figure
+
+    monkeypatch.chdir(tmp_path)
+    history = plot_history({"loss": [3.0, 2.0, 1.5]}, figsize=(4, 3), dpi=50)
+    boundary = plot_decision_boundary(lambda point: point[0], [[0, 0], [1, 1]], [0, 1],
+                                      figsize=(3, 3), dpi=40, resolution=5)
+    assert isinstance(history, Figure) and isinstance(boundary, Figure)
+    assert list(tmp_path.iterdir()) == []  # path=None: nothing written, here or anywhere
+    # What Jupyter shows is the PNG the path would get, at the same size.
+    assert png_size(history._repr_png_()) == (200, 150)
+    assert png_size(boundary._repr_png_()) == (120, 120)
+    saved = tmp_path / "saved.png"
+    plot_history({"loss": [3.0, 2.0, 1.5]}, saved, figsize=(4, 3), dpi=50)
+    assert saved.read_bytes() == history._repr_png_()
+
+
+def test_saving_writes_the_whole_file_at_once(tmp_path: Path) -> None:
+    # A file is replaced by rename, never rewritten in place: a hard link to the old one
+    # keeps the old picture, and no temporary file is left beside the new one.
+    path = tmp_path / "loss.png"
+    plot_history({"loss": [1.0, 2.0]}, path, figsize=(2, 2), dpi=20)
+    old = path.read_bytes()
+    os.link(path, tmp_path / "old.png")
+    plot_history({"loss": [1.0, 2.0, 3.0, 4.0]}, path, figsize=(3, 2), dpi=20)
+    assert (tmp_path / "old.png").read_bytes() == old
+    assert png_size(path) == (60, 40)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["loss.png", "old.png"]
+
+
+def test_a_wrong_suffix_is_refused_before_any_drawing(tmp_path: Path) -> None:
+    calls = []
+
+    def model(point: list[float]) -> float:
+        calls.append(point)
+        return point[0]
+
+    with pytest.raises(ValueError, match="end the file name with .png"):
+        plot_decision_boundary(model, [[0, 0], [1, 1]], [0, 1], tmp_path / "a.jpg")
+    with pytest.raises(ValueError, match="end the file name with .png"):
+        plot_history({"loss": [1.0]}, tmp_path / "loss.svg")
+    assert calls == [] and list(tmp_path.iterdir()) == []
+
+
+def test_without_matplotlib_viz_imports_and_plots_say_how_to_install_it() -> None:
+    # matplotlib set to None in sys.modules makes `import matplotlib` fail, as if missing.
+    script = ("import sys; sys.modules['matplotlib'] = None\n"
+              "import viz\n"
+              "try:\n"
+              "    viz.plot_history({'loss': [1.0]})\n"
+              "except ImportError as error:\n"
+              "    print(error)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True, cwd=Path(__file__).parent.parent)
+    assert result.stdout.strip() == "plotting needs matplotlib: pip install blameflow[plot]"
 
 
 def test_history_without_loss_says_what_it_needs(tmp_path: Path) -> None:
@@ -52,8 +117,9 @@ def test_decision_boundary_separates_the_two_sides(tmp_path: Path) -> None:
     # Score x1: positive on the right, negative on the left; the points sit in the corners.
     X = [[-2.0, -2.0], [-2.0, 2.0], [2.0, -2.0], [2.0, 2.0]]
     y = [-1, -1, 1, 1]
-    path = plot_decision_boundary(lambda point: Value(point[0]) * 1.0, X, y,
-                                  tmp_path / "boundary.png", figsize=(4, 4), dpi=60)
+    path = tmp_path / "boundary.png"
+    plot_decision_boundary(lambda point: Value(point[0]) * 1.0, X, y, path, figsize=(4, 4),
+                           dpi=60)
     assert png_size(path) == (240, 240)
     left, right = pixel(path, 0.3, 0.5), pixel(path, 0.75, 0.5)
     assert left[2] > left[0], f"left half should be blue-ish ({NEGATIVE}), got {left}"
@@ -68,8 +134,9 @@ def test_threshold_moves_the_boundary(tmp_path: Path) -> None:
     def model(point: list[float]) -> list[Value]:
         return [Value(point[0]).sigmoid()]  # a one-output network may return a list
 
-    at_half = plot_decision_boundary(model, X, y, tmp_path / "half.png", threshold=0.5)
-    at_high = plot_decision_boundary(model, X, y, tmp_path / "high.png", threshold=0.9)
+    at_half, at_high = tmp_path / "half.png", tmp_path / "high.png"
+    plot_decision_boundary(model, X, y, at_half, threshold=0.5)
+    plot_decision_boundary(model, X, y, at_high, threshold=0.9)
     spot = (0.65, 0.3)  # x1 a little above 0
     assert pixel(at_half, *spot)[0] > pixel(at_half, *spot)[2]
     assert pixel(at_high, *spot)[2] > pixel(at_high, *spot)[0]

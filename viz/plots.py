@@ -1,8 +1,12 @@
 """Training plots with matplotlib (the optional extra `pip install blameflow[plot]`).
 
+    >>> plot_history(history)                    # in Jupyter: the plot, inline
+    >>> plot_history(history, "out/loss.png")    # saved as well; the Figure is returned
+
 matplotlib is imported inside the functions, so `import viz` works without it. The plots
-are drawn on matplotlib's Agg canvas directly (no pyplot): no window, no display needed,
-and no global pyplot state shared between threads.
+are drawn on a matplotlib Figure made directly (no pyplot): no window, no display needed,
+no global pyplot state shared between threads, and in Jupyter the returned Figure shows
+once, as the cell's value (see viz/figure.py).
 
 Sizes: a figure of figsize=(w, h) inches at dpi dots per inch is a PNG of exactly
 w*dpi by h*dpi pixels (so (8, 4) at 100 dpi is 800 x 400).
@@ -10,28 +14,32 @@ w*dpi by h*dpi pixels (so (8, 4) at 100 dpi is 800 x 400).
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograd import Value, no_grad
 from viz.files import write_atomically
 from viz.style import NEGATIVE, POSITIVE
 
+if TYPE_CHECKING:  # only for the annotations: importing it needs matplotlib
+    from viz.figure import PlotFigure
+
 PLOT_HINT = "plotting needs matplotlib: pip install blameflow[plot]"
 
 
-def plot_history(history: Any, path: str | os.PathLike, figsize: tuple[float, float] = (8, 3.5),
-                 dpi: int = 100) -> Path:
-    """Save loss (and accuracy, if recorded) per training step as a PNG; returns the path.
+def plot_history(history: Any, path: str | os.PathLike | None = None,
+                 figsize: tuple[float, float] = (8, 3.5), dpi: int = 100) -> PlotFigure:
+    """Plot loss (and accuracy, if recorded) per training step; return the Figure.
 
     history: any object with a `loss` list (one float per step) and optionally an
         `accuracy` list (fractions in [0, 1], one per step; empty or missing: loss only).
         nn's History has both (plus lr and seconds, not plotted); a dict with those keys
         works too.
+    path: where to save it as a PNG too (None: save nothing).
     """
+    path = _check_png_path(path)
     loss = _series(history, "loss", required=True)
     accuracy = _series(history, "accuracy", required=False)
     figure = _figure(figsize, dpi)
@@ -40,24 +48,27 @@ def plot_history(history: Any, path: str | os.PathLike, figsize: tuple[float, fl
     if accuracy:
         _plot_series(panels[1], accuracy, "accuracy", POSITIVE)
         panels[1].set_ylim(0.0, 1.02)
-    return _save_png(figure, path)
+    return _saved(figure, path)
 
 
 def plot_decision_boundary(model: Callable[[list[float]], Any], X: Sequence[Sequence[float]],
-                           y: Sequence[float], path: str | os.PathLike, threshold: float = 0.0,
-                           resolution: int = 60, figsize: tuple[float, float] = (5, 5),
-                           dpi: int = 100) -> Path:
-    """Save, as a PNG, where a two-input classifier says "positive", with the data on top.
+                           y: Sequence[float], path: str | os.PathLike | None = None,
+                           threshold: float = 0.0, resolution: int = 60,
+                           figsize: tuple[float, float] = (5, 5), dpi: int = 100) -> PlotFigure:
+    """Plot where a two-input classifier says "positive", with the data on top; return
+    the Figure.
 
     model: called with one point as a list of two floats, [x1, x2]; returns its score as a
         Value or a float (or a list holding one Value, as a one-output network may).
     X: the points, pairs of numbers. y: their labels.
+    path: where to save it as a PNG too (None: save nothing).
     threshold: a score above it means the positive class: 0.0 for tanh or raw scores
         with labels -1/1, 0.5 for a sigmoid output with labels 0/1. The same rule colours
         the points: a label above threshold is drawn as positive, so both conventions work.
     resolution: the grid has resolution x resolution points (each is one model call).
     The grid is evaluated under no_grad(): no graph is kept, so it is quick and small.
     """
+    path = _check_png_path(path)
     points = _points(X)
     if len(y) != len(points):
         raise ValueError(f"plot_decision_boundary: {len(points)} points in X but {len(y)} "
@@ -83,7 +94,7 @@ def plot_decision_boundary(model: Callable[[list[float]], Any], X: Sequence[Sequ
                      label=f"label > {threshold:g}" if positive else f"label <= {threshold:g}")
     axes.set_title(f"decision boundary: score = {threshold:g}")
     axes.legend(loc="upper right", fontsize=8)
-    return _save_png(figure, path)
+    return _saved(figure, path)
 
 
 # ---- pieces -----------------------------------------------------------------------------
@@ -157,20 +168,27 @@ def _levels(scores: list[list[float]], threshold: float) -> list[float]:
     return below + above
 
 
-def _figure(figsize: tuple[float, float], dpi: int) -> Any:
+def _figure(figsize: tuple[float, float], dpi: int) -> PlotFigure:
     try:
-        from matplotlib.figure import Figure
+        from viz.figure import PlotFigure
     except ImportError:
         raise ImportError(PLOT_HINT) from None
-    return Figure(figsize=figsize, dpi=dpi, layout="constrained")
+    return PlotFigure(figsize=figsize, dpi=dpi, layout="constrained")
 
 
-def _save_png(figure: Any, path: str | os.PathLike) -> Path:
-    """Write the figure to path as PNG, atomically, at exactly its figsize x dpi pixels."""
+def _check_png_path(path: str | os.PathLike | None) -> Path | None:
+    """path as a Path (None stays None), or a ValueError before any drawing if it is not a .png."""
+    if path is None:
+        return None
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise ValueError(f"plots are saved as PNG: end the file name with .png, got {str(path)!r}")
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=figure.dpi)  # no bbox="tight": keeps the size
-    write_atomically(path, buffer.getvalue())
     return path
+
+
+def _saved(figure: PlotFigure, path: Path | None) -> PlotFigure:
+    """Write the figure to path as PNG, atomically, at exactly its figsize x dpi pixels
+    (nothing when path is None); return the figure."""
+    if path is not None:
+        write_atomically(path, figure.png())
+    return figure
