@@ -3,9 +3,14 @@
     draw_graph(root)              the graph as a graphviz.Digraph (inline in Jupyter)
     render(root, "graph.svg")     saved as .svg, .png or .pdf (system dot, else wasm)
     backprop_frames(root, "dir")  one SVG per step of the reverse sweep
-    plot_history(history, "loss.png"), plot_decision_boundary(model, X, y, "moons.png")
+    plot_history(history), plot_decision_boundary(model, X, y)   matplotlib Figures
+                                  (give a path, "loss.png", to save them as well)
     explore(root, "graph.html")   one offline HTML page to step through both passes
+                                  (explore(root) writes nothing: it shows in Jupyter)
     describe_graph(root)          the nodes and edges with their numbers, as plain data
+
+In Jupyter each of these shows its picture or page when it is a cell's value, and the
+paths returned are still paths (viz/notebook.py).
 
 viz reads the graph through autograd only; it learns about neurons and layers from the
 scope names nn gives to nodes, and never imports nn.
@@ -18,12 +23,14 @@ from viz.explorer import explore
 from viz.fold import Flow, FoldedGraph, GroupInfo, fold
 from viz.frames import backprop_frames
 from viz.graph import MAX_NODES, BlameGraph, draw_graph
+from viz.notebook import ExplorerPage, Frames, SavedFile
 from viz.plots import plot_decision_boundary, plot_history
 from viz.render import render
 
 __all__ = [
-    "MAX_NODES", "BlameGraph", "EdgeInfo", "Flow", "FoldedGraph", "GraphDescription",
-    "GraphTooLargeError", "GroupInfo", "NodeInfo", "RenderError", "RendererNotFoundError",
-    "available_renderer", "backprop_frames", "describe_graph", "draw_graph", "explore", "fold",
-    "plot_decision_boundary", "plot_history", "render",
+    "MAX_NODES", "BlameGraph", "EdgeInfo", "ExplorerPage", "Flow", "FoldedGraph", "Frames",
+    "GraphDescription", "GraphTooLargeError", "GroupInfo", "NodeInfo", "RenderError",
+    "RendererNotFoundError", "SavedFile", "available_renderer", "backprop_frames",
+    "describe_graph", "draw_graph", "explore", "fold", "plot_decision_boundary",
+    "plot_history", "render",
 ]

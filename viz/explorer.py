@@ -27,7 +27,6 @@ import re
 from collections import Counter, defaultdict
 from html import escape
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from autograd import Value
@@ -46,6 +45,7 @@ from viz.graph import (
     op_id,
     parent_scope,
 )
+from viz.notebook import ExplorerPage, SavedFile
 from viz.style import format_number
 
 # Unlabelled Values are named by their expression up to this length (see _names).
@@ -55,9 +55,13 @@ INFIX_SYMBOLS = ("+", "-", "*", "/", "**")
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 
-def explore(root: Value, path: str | os.PathLike, collapse: str | None = None,
-            max_nodes: int = MAX_NODES) -> Path:
-    """Write the explorer page for the graph of root to path (an .html file); return path.
+def explore(root: Value, path: str | os.PathLike | None = None, collapse: str | None = None,
+            max_nodes: int = MAX_NODES) -> SavedFile | ExplorerPage:
+    """The explorer page for the graph of root, written to path (an .html file).
+
+    Returns path as a SavedFile (a pathlib.Path). With no path nothing is written and it
+    returns an ExplorerPage holding the page. In Jupyter either one, as a cell's value,
+    shows the page working inline (see viz/notebook.py).
 
     The gradients shown are those of one fresh reverse sweep from root (as in
     backprop_frames): d root / d node, whether or not backward() has run, and no .grad
@@ -85,7 +89,9 @@ def explore(root: Value, path: str | os.PathLike, collapse: str | None = None,
         "data": script_json(page_data(description, folded)),
         "script": _asset("explorer.js"),
     })
-    path = Path(path)
+    if path is None:
+        return ExplorerPage(page)
+    path = SavedFile(path)
     write_atomically(path, page.encode("utf-8"))
     return path
 

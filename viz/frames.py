@@ -19,18 +19,20 @@ from viz.describe import GraphDescription, NodeInfo, describe_sweep
 from viz.files import write_atomically
 from viz.fold import fold
 from viz.graph import MAX_NODES, check_size, graph_of, scale_of
+from viz.notebook import Frames
 from viz.style import format_number
 
 FRAME_PATTERN = "step{:04d}.svg"
 
 
 def backprop_frames(root: Value, folder: str | os.PathLike,
-                    max_nodes: int = MAX_NODES) -> list[Path]:
+                    max_nodes: int = MAX_NODES) -> Frames:
     """Write folder/step0000.svg, step0001.svg, ...: one SVG per step of the reverse sweep.
 
     The numbers come from one fresh sweep (autograd.gradients), not from .grad, so the
     frames are the same whether or not backward() has run, and no .grad is changed.
-    Frames left in folder by an earlier, longer run are removed. Returns the paths.
+    Frames left in folder by an earlier, longer run are removed. Returns the paths, as a
+    list that Jupyter shows as the row of pictures.
     """
     complete = describe_sweep(root)
     check_size(fold(complete), max_nodes, collapse=None)
@@ -47,7 +49,7 @@ def backprop_frames(root: Value, folder: str | os.PathLike,
         path = folder / FRAME_PATTERN.format(step)
         write_atomically(path, render_source(picture.source, "svg"))
         paths.append(path)
-    return paths
+    return Frames(paths)
 
 
 def _frame(complete: GraphDescription, done: int) -> GraphDescription:

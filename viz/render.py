@@ -4,6 +4,9 @@
     >>> render(loss, "out/mlp.png", collapse="layer")    # draw_graph's options pass through
     >>> render(draw_graph(loss), "out/loss.pdf")         # or render a graph you drew
 
+It returns the path written, as a SavedFile (viz/notebook.py): a pathlib.Path that
+Jupyter shows as the picture when it is a cell's value.
+
 See viz/backends.py for how the renderer is chosen (system `dot`, else the wasm extra).
 """
 
@@ -20,18 +23,19 @@ from viz.backends import FORMATS, render_source
 from viz.errors import RendererNotFoundError
 from viz.files import write_atomically
 from viz.graph import draw_graph
+from viz.notebook import SavedFile
 
 Drawable = Value | graphviz.Digraph | graphviz.Graph | graphviz.Source
 
 
-def render(root_or_graph: Drawable, path: str | os.PathLike, **draw_options: Any) -> Path:
+def render(root_or_graph: Drawable, path: str | os.PathLike, **draw_options: Any) -> SavedFile:
     """Write the picture to path; the suffix picks the format (.svg, .png or .pdf).
 
     root_or_graph: a Value (drawn with draw_graph(root, **draw_options) first) or a graph
         already drawn (draw_graph's result, or any graphviz graph).
-    Returns the path written. Without a renderer for this format it writes the graph's
-    DOT source next to path (same name, .dot) and raises RendererNotFoundError, which
-    says how to install one.
+    Returns the path written (a Path; in Jupyter, the picture). Without a renderer for
+    this format it writes the graph's DOT source next to path (same name, .dot) and
+    raises RendererNotFoundError, which says how to install one.
     """
     path = Path(path)
     file_format = _format_of(path)
@@ -45,7 +49,7 @@ def render(root_or_graph: Drawable, path: str | os.PathLike, **draw_options: Any
             f"{error} The graph's DOT source is saved in {dot_path}: any Graphviz "
             f"(or an online DOT viewer) can draw it.") from None
     write_atomically(path, picture)
-    return path
+    return SavedFile(path)
 
 
 def _format_of(path: Path) -> str:
