@@ -17,13 +17,21 @@ formulas and their order of operations follow torch.optim.
 `snapshot()` copies everything a step changes (the parameters' numbers and the optimizer's
 own state: the step count, SGD's velocity, Adam's running means); `restore(snapshot)` puts
 it all back. fit uses them to undo a step that made a parameter NaN or infinite.
+
+A step is all or nothing. A Ctrl-C that arrives while step() runs is held until the step is
+done, then raised as usual; any exception raised inside the step (a KeyboardInterrupt from
+a custom handler, a MemoryError) undoes it first. Either way the parameters and the
+optimizer's state are all from before the step or all from after it, never half of each.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
-from collections.abc import Callable, Iterable
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,9 +78,20 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """Move every parameter once, using its current .grad."""
-        self._update(self.learning_rate())
-        self.steps_taken += 1
+        """Move every parameter once, using its current .grad: all of them, or none.
+
+        Ctrl-C during the step is held until it is done (see interrupts_held); an exception
+        raised inside it restores the snapshot taken before it, then goes on up.
+        """
+        lr = self.learning_rate()
+        before = self.snapshot()
+        with interrupts_held():
+            try:
+                self._update(lr)
+                self.steps_taken += 1
+            except BaseException:  # KeyboardInterrupt too: never leave half a step
+                self.restore(before)
+                raise
 
     def snapshot(self) -> Snapshot:
         """A copy of everything step() changes: every parameter's .data and the optimizer's
@@ -82,12 +101,13 @@ class Optimizer:
 
     def restore(self, snapshot: Snapshot) -> None:
         """Put the parameters and the optimizer's state back as they were at snapshot()."""
-        for p, value in zip(self.params, snapshot.values):
-            p.data = value
-        for name, value in snapshot.state.items():
-            # A copy again: the next step changes Adam's lists in place, and the snapshot
-            # must stay as it was in case it is restored twice.
-            setattr(self, name, copy.copy(value))
+        with interrupts_held():  # a Ctrl-C must not stop a restore half-way either
+            for p, value in zip(self.params, snapshot.values):
+                p.data = value
+            for name, value in snapshot.state.items():
+                # A copy again: the next step changes Adam's lists in place, and the
+                # snapshot must stay as it was in case it is restored twice.
+                setattr(self, name, copy.copy(value))
 
     def _update(self, lr: float) -> None:
         raise NotImplementedError
@@ -166,6 +186,32 @@ class Adam(Optimizer):
             m_hat = self.m[i] / correction1
             v_hat = self.v[i] / correction2
             p.data -= lr * m_hat / (math.sqrt(v_hat) + self.eps)
+
+
+# ---- steps that are not cut in half ---------------------------------------------------------
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Run the block whole: a Ctrl-C that arrives inside it takes effect when it ends.
+
+    Ctrl-C sends the signal SIGINT, whose Python handler raises KeyboardInterrupt at
+    whatever line is running, possibly between two parameter updates. Inside this block
+    a stand-in handler only notes the signal; at the end the usual handler is put back and
+    the signal sent again, so the KeyboardInterrupt comes right after the block instead of
+    inside it. Blocks nest: an inner block passes the signal on to the outer one. Only the
+    main thread receives signals (and may set handlers), so elsewhere the block just runs.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is None):  # None: not set from Python
+        yield
+        return
+    held = []
+    usual = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, usual)
+        if held:
+            signal.raise_signal(signal.SIGINT)  # now the usual handler gets it
 
 
 # ---- checks ----------------------------------------------------------------------------------

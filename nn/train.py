@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from autograd import Value, no_grad
 from autograd.backward import collector_paused
 from nn.checks import check_int, is_number
 from nn.module import Module
-from nn.optim import Optimizer
+from nn.optim import Optimizer, interrupts_held
 
 LossFunction = Callable[[list[Any], list[Any]], Value]
 
@@ -40,9 +41,23 @@ class History:
     accuracy: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    # The step that a Ctrl-C stopped fit at (the first step not taken), or None.
+    interrupted_at: int | None = None
 
     def __len__(self) -> int:
         return len(self.loss)
+
+    @property
+    def interrupted(self) -> bool:
+        """True when Ctrl-C (KeyboardInterrupt) stopped fit before all its steps were done."""
+        return self.interrupted_at is not None
+
+    def record(self, loss: float, accuracy: float, lr: float, seconds: float) -> None:
+        """Add one step's entry to each list."""
+        self.loss.append(loss)
+        self.accuracy.append(accuracy)
+        self.lr.append(lr)
+        self.seconds.append(seconds)
 
 
 class TrainingDiverged(FloatingPointError):
@@ -81,6 +96,14 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
     that is NaN or infinite stops training with TrainingDiverged, naming the step, the
     parameter and the value. The model and the optimizer's state are then exactly as they
     were before that step: an update that made a parameter non-finite is undone.
+
+    Ctrl-C (KeyboardInterrupt) stops training cleanly, as in Keras and Lightning: fit
+    returns the History so far with history.interrupted True and history.interrupted_at
+    the first step not taken. A step is never half-applied: an interrupt that comes during
+    the forward or backward pass drops that step (nothing was changed yet), and one that
+    comes during the update is held until the update and its History entry are complete.
+    So the model, the optimizer's state and the History always agree on how many steps
+    were taken: len(history) == interrupted_at.
     """
     _check_data(X, y)
     check_int(steps, "fit(steps=...)", least=0)
@@ -127,21 +150,25 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
                 optimizer.zero_grad()
                 loss_value.backward()
                 _check_gradients(optimizer, names, step, history)
-                _step_or_undo(optimizer, names, step, history)
                 # Free this step's graph now; otherwise it would live on until the next
                 # step's forward pass is done, doubling the memory a step needs.
                 del outputs, loss_value
-            history.loss.append(current_loss)
-            history.accuracy.append(current_accuracy)
-            history.lr.append(lr)
-            history.seconds.append(time.perf_counter() - start)
+                with interrupts_held():  # the update and its record: both or neither
+                    _step_or_undo(optimizer, names, step, history)
+                    history.record(current_loss, current_accuracy, lr,
+                                   time.perf_counter() - start)
             if bar is not None:
                 bar.set_postfix(loss=f"{current_loss:.4f}", accuracy=f"{current_accuracy:.0%}",
                                 refresh=False)
                 bar.update()
+    except KeyboardInterrupt:
+        history.interrupted_at = len(history)
     finally:
         if bar is not None:
             bar.close()
+    if history.interrupted:
+        print(f"fit: interrupted after {len(history)} of {steps} steps; returning the History "
+              f"so far (history.interrupted is True)", file=sys.stderr)
     return history
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tripwire import Tripwire, press_ctrl_c, raise_interrupt
 
 from autograd import Value
 from nn import SGD, Adam
@@ -81,6 +84,80 @@ def test_optimizers_find_the_bottom_of_the_bowl() -> None:
     assert run(SGD, 200, lr=0.1) == pytest.approx(bottom, abs=1e-6)
     assert run(SGD, 200, lr=0.05, momentum=0.9) == pytest.approx(bottom, abs=1e-3)
     assert run(Adam, 500, lr=0.05) == pytest.approx(bottom, abs=1e-3)
+
+
+OPTIMIZERS = [
+    lambda params: SGD(params, lr=0.1),
+    lambda params: SGD(params, lr=0.1, momentum=0.9, weight_decay=0.01),
+    lambda params: Adam(params, lr=0.05),
+]
+
+
+@settings(max_examples=20)
+@given(make=st.sampled_from(OPTIMIZERS), steps_before=st.integers(0, 5),
+       steps_after=st.integers(1, 5))
+def test_restore_undoes_any_number_of_steps(make, steps_before: int, steps_after: int) -> None:
+    params = [Value(x, kind="parameter") for x in START]
+    optimizer = make(params)
+    descend_with(optimizer, params, steps_before)
+    saved = optimizer.snapshot()
+    values, state = [p.data for p in params], own_state(optimizer)
+    for _ in range(2):  # restoring twice gives the same: the snapshot is not used up
+        descend_with(optimizer, params, steps_after)
+        optimizer.restore(saved)
+        assert [p.data for p in params] == values
+        assert own_state(optimizer) == state  # step count, velocity, Adam's m and v
+
+
+def own_state(optimizer) -> dict:
+    """The optimizer's attributes other than its parameters, as copies."""
+    return {name: copy.deepcopy(value) for name, value in vars(optimizer).items()
+            if name != "params"}
+
+
+def descend_with(optimizer, params: list[Value], steps: int) -> None:
+    for _ in range(steps):
+        loss = quadratic(params)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+def two_steps_with_a_tripwire(make, action) -> tuple[tuple, tuple, tuple]:
+    """Two steps on the bowl, the second interrupted at its middle parameter by `action`,
+    and the same without interruption: (what was left, before the 2nd step, after it),
+    each as the parameters' numbers and the optimizer's state."""
+    plain = [Value(x, kind="parameter") for x in START]
+    wired = [Value(START[0], kind="parameter"), Tripwire(START[1]),
+             Value(START[2], kind="parameter")]
+    reference, optimizer = make(plain), make(wired)
+    descend_with(reference, plain, 1)
+    descend_with(optimizer, wired, 1)
+    before = ([p.data for p in plain], own_state(reference))
+    descend_with(reference, plain, 1)
+    after = ([p.data for p in plain], own_state(reference))
+    loss = quadratic(wired)
+    optimizer.zero_grad()
+    loss.backward()
+    wired[1].action = action
+    with pytest.raises(KeyboardInterrupt):
+        optimizer.step()
+    left = ([p.data for p in wired], own_state(optimizer))
+    return left, before, after
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS)
+def test_an_interrupt_raised_inside_step_undoes_the_step(make) -> None:
+    left, before, after = two_steps_with_a_tripwire(make, raise_interrupt)
+    assert left[0] == before[0] != after[0]  # all parameters as before, none half-moved
+    assert left[1] == before[1]
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS)
+def test_ctrl_c_during_step_takes_effect_after_the_whole_step(make) -> None:
+    left, before, after = two_steps_with_a_tripwire(make, press_ctrl_c)
+    assert left[0] == after[0] != before[0]  # the step was finished, then interrupted
+    assert left[1] == after[1]
 
 
 @pytest.mark.parametrize("build, message", [

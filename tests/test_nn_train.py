@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from tripwire import Tripwire, press_ctrl_c, raise_interrupt
 
 import nn.train
 from autograd import Value
@@ -200,6 +201,56 @@ def test_an_update_that_makes_a_parameter_non_finite_is_undone(make_optimizer) -
     assert (caught.value.step, caught.value.parameter, caught.value.value) == (0, "b", math.inf)
     assert model.state_dict() == before  # every parameter, not only b
     assert same_numbers(optimizer.snapshot(), state)  # step count, velocity, Adam's m and v
+
+
+# ---- Ctrl-C --------------------------------------------------------------------------------------
+def wired_neuron() -> tuple[Neuron, Adam]:
+    """A one-input neuron whose bias is a Tripwire, and an Adam optimizer for it."""
+    model = Neuron(1, activation="linear", seed=0)
+    model.b = Tripwire(model.b.data, label="b")
+    return model, Adam(model.parameters(), lr=0.1)
+
+
+def train_and_interrupt(interrupt_at: int, action, steps: int = 6):
+    """fit for `steps` steps; at step interrupt_at, `action` goes off inside the update
+    (between the weight and the bias), or in the loss function if the action is a str."""
+    model, optimizer = wired_neuron()
+    calls = []
+
+    def loss(outputs: list[Value], targets: list[float]) -> Value:
+        calls.append(1)
+        if len(calls) == interrupt_at + 1:
+            if action == "in the loss":
+                raise KeyboardInterrupt
+            model.b.action = action
+        return mse(outputs, targets)
+
+    history = fit(model, [[1.0], [2.0]], [1.0, -1.0], loss, optimizer, steps=steps,
+                  progress=False)
+    return history, model, optimizer
+
+
+def trained_for(steps: int) -> tuple[dict, dict]:
+    """The weights and the optimizer's state after `steps` uninterrupted steps."""
+    history, model, optimizer = train_and_interrupt(-1, None, steps)
+    assert not history.interrupted and history.interrupted_at is None
+    return model.state_dict(), optimizer.snapshot().state
+
+
+@pytest.mark.parametrize("action, steps_done", [
+    ("in the loss", 3),     # in the forward pass: the step is dropped, nothing was changed
+    (raise_interrupt, 3),   # raised inside the update: the half-made update is undone
+    (press_ctrl_c, 4),      # a real Ctrl-C inside the update: the update is finished first
+])
+def test_ctrl_c_returns_the_history_so_far_and_never_half_a_step(
+        action, steps_done: int, capsys: pytest.CaptureFixture[str]) -> None:
+    history, model, optimizer = train_and_interrupt(3, action)
+    assert history.interrupted and history.interrupted_at == steps_done == len(history)
+    assert len(history.accuracy) == len(history.lr) == len(history.seconds) == steps_done
+    weights, state = trained_for(steps_done)
+    assert model.state_dict() == weights
+    assert optimizer.snapshot().state == state  # steps_taken, Adam's m and v
+    assert f"interrupted after {steps_done} of 6 steps" in capsys.readouterr().err
 
 
 def test_progress_bar_shows_loss_and_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
