@@ -179,7 +179,7 @@ def predict(model: Module, X: Sequence[Sequence[Any]]) -> list[Any]:
     One float per row for a single-output model, a list of floats per row otherwise.
     """
     _check_rows(X, "predict")
-    return [[o.data for o in out] if isinstance(out, list) else float(out)
+    return [[o.data for o in out] if isinstance(out, list) else out.data
             for out in model.forward_batch(X)]
 
 
@@ -199,11 +199,17 @@ def accuracy(outputs: Sequence[Any], targets: Sequence[Any], threshold: float = 
     correct = 0
     for out, target in zip(outputs, targets):
         if isinstance(out, (list, tuple)):
-            scores = [float(o) for o in out]
+            scores = [number_of(o) for o in out]
             correct += scores.index(max(scores)) == target
         else:
-            correct += (float(out) > threshold) == (target > 0)
+            correct += (number_of(out) > threshold) == (target > 0)
     return correct / len(outputs)
+
+
+def number_of(x: Any) -> float:
+    """The plain number of a Value (its .data) or of a number. (float(v) of a Value is an
+    error: the number it would give has no link back to the graph.)"""
+    return x.data if isinstance(x, Value) else float(x)
 
 
 def default_threshold(model: Module) -> float:
@@ -302,8 +308,8 @@ def _check_data(X: Any, y: Any) -> None:
     for i, row in enumerate(X):
         column = _non_finite_column(row)
         if column is not None:
-            raise ValueError(f"fit: row {i} of X holds {float(row[column])} in column {column}; "
-                             f"{_NAN_ADVICE.format('row')}")
+            raise ValueError(f"fit: row {i} of X holds {number_of(row[column])} in column "
+                             f"{column}; {_NAN_ADVICE.format('row')}")
     for i, target in enumerate(y):
         if _non_finite_column(target if isinstance(target, Sequence) else [target]) is not None:
             raise ValueError(f"fit: target {i} (y[{i}]) is {target!r:.60}; "
@@ -320,7 +326,6 @@ def _non_finite_column(row: Any) -> int | None:
     if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
         return None  # not a row of numbers: the model's own check says what it accepts
     for column, x in enumerate(row):
-        number = x.data if isinstance(x, Value) else x
-        if is_number(number) and not math.isfinite(number):
+        if (is_number(x) or isinstance(x, Value)) and not math.isfinite(number_of(x)):
             return column
     return None
