@@ -27,7 +27,7 @@ from pathlib import Path
 # Tall enough for the explorer's graph, toolbar and inspector side by side.
 FRAME_HEIGHT_PX = 600
 # Every step of backprop_frames is shown at this height, so the strip reads as a row.
-STEP_HEIGHT_PX = 300
+STEP_HEIGHT_PX = 420
 
 
 def sandboxed_frame(page: str, title: str) -> str:
