@@ -110,7 +110,9 @@ class Module:
     def load(self, path: str | os.PathLike[str]) -> None:
         """Read weights saved by `save(path)` into this model.
 
-        The file is validated in full first (JSON, format, architecture, every entry);
-        any problem raises StateDictError saying what is wrong and leaves the model unchanged.
+        The file is validated in full first (size, JSON, format, version, architecture,
+        every entry; see nn.serialization for the list); any problem raises StateDictError
+        saying what is wrong and leaves the model unchanged. A missing file raises
+        FileNotFoundError.
         """
         serialization.load_into(self, path)

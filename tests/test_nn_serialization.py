@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import tempfile
 
 import pytest
@@ -130,8 +131,59 @@ def test_a_file_of_another_architecture_is_refused(tmp_path: pathlib.Path) -> No
 
 
 def test_a_missing_file_raises_file_not_found(tmp_path: pathlib.Path) -> None:
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="no model file at .*nothing.json.*model.save"):
         MLP(2, [1]).load(tmp_path / "nothing.json")
+
+
+def test_a_folder_or_a_pipe_is_refused(tmp_path: pathlib.Path) -> None:
+    check_fails_and_changes_nothing(tmp_path, "is a folder")
+    pipe = tmp_path / "pipe.json"
+    os.mkfifo(pipe)  # opening it to read would wait for a writer forever
+    check_fails_and_changes_nothing(pipe, "not a regular file")
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('"version": 1', '"version": true', r"format version true \(a bool\)"),
+    ('"version": 1', '"version": 1.0', r"format version 1.0 \(a float\)"),
+    ('"layer0.neuron2.b": ', '"layer0.neuron2.b": 1e999, "x": ', "1e999 is too large"),
+    ('"layer0.neuron2.b": ', '"layer0.neuron2.b": -1' + "0" * 400 + ', "x": ', "too large"),
+    ('"layer0.neuron2.b": ', '"layer0.neuron2.b": -Infinity, "x": ', "contains -Infinity"),
+    ('"layer0.neuron2.b": ', '"layer0.neuron2.b": 0.5, "layer0.neuron2.b": ',
+     "'layer0.neuron2.b' appears twice"),
+    ('"format": ', '"format": "x", "format": ', "'format' appears twice"),
+    ('"nin": 2', '"nin": ' + "[" * 100_000 + "]" * 100_000, "nests lists or objects too deeply"),
+    ('"nin": 2', '"nin": ' + "[" * 990 + "]" * 990, "nests lists or objects too deeply"),
+])
+def test_json_that_python_reads_but_no_model_file_holds_is_refused(
+        saved: pathlib.Path, old: str, new: str, message: str) -> None:
+    text = saved.read_text()
+    assert old in text
+    saved.write_text(text.replace(old, new, 1))
+    check_fails_and_changes_nothing(saved, message)
+
+
+def test_a_file_over_the_size_cap_is_refused_unread(
+        saved: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert nn.serialization.MAX_FILE_BYTES == 64 * 1024 * 1024
+    os.truncate(saved, nn.serialization.MAX_FILE_BYTES + 1)  # sparse: takes no disk space
+
+    def no_reading(*args, **options):
+        raise AssertionError("the file was opened")
+
+    monkeypatch.setattr("builtins.open", no_reading)
+    check_fails_and_changes_nothing(saved, "67108865 bytes or more, over the 67108864 bytes")
+
+
+def test_a_file_that_grows_past_the_cap_while_read_is_refused(
+        saved: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    size = saved.stat().st_size
+    monkeypatch.setattr(nn.serialization, "MAX_FILE_BYTES", size)
+    MLP(2, [4, 1]).load(saved)  # exactly the cap is allowed
+    looked_at = os.stat(saved)
+    monkeypatch.setattr(nn.serialization.os, "stat", lambda path: looked_at)
+    with saved.open("a") as file:  # it grows after os.stat looked at it
+        file.write(" ")
+    check_fails_and_changes_nothing(saved, f"has {size + 1} bytes or more")
 
 
 # ---- atomic writes ------------------------------------------------------------------------------
@@ -183,3 +235,70 @@ def test_a_model_with_a_non_finite_weight_is_not_saved(saved: pathlib.Path) -> N
     with pytest.raises(StateDictError, match="'layer0.neuron1.w0' are not finite"):
         model.save(saved)
     assert saved.read_bytes() == previous
+
+
+# ---- any corruption ---------------------------------------------------------------------------
+def saved_bytes() -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = pathlib.Path(folder) / "model.json"
+        MLP(2, [4, 1], seed=1).save(path)
+        return path.read_bytes()
+
+
+SAVED = saved_bytes()
+CLOSING = SAVED.rindex(b"}")  # the JSON ends there; after it only a newline
+
+
+@st.composite
+def corruptions(draw: st.DrawFn) -> bytes:
+    """The saved file, broken so that it cannot be a valid model file: cut before its end,
+    a byte that is never valid JSON text inserted, a number made too large or not a
+    number, an entry removed or given twice, or a version that only looks like 1."""
+    at = draw(st.integers(0, CLOSING))
+    kind = draw(st.sampled_from(["cut", "byte", "number", "entry", "version"]))
+    if kind == "cut":
+        return SAVED[:at]
+    if kind == "byte":  # a control character, or a byte that is never UTF-8 on its own
+        return SAVED[:at] + draw(st.sampled_from([b"\x00", b"\x07", b"\x80", b"\xff"])) + SAVED[at:]
+    document = json.loads(SAVED)
+    names = sorted(document["parameters"])
+    name = draw(st.sampled_from(names))
+    if kind == "number":
+        bad = draw(st.sampled_from(["1e999", "-1e400", "NaN", "Infinity", '"0.5"', "[0.5]",
+                                    "null", "true", "1" + "0" * 320]))
+        entry = rf'"{re.escape(name)}": [^,}}\s]+'.encode()  # the name and its number
+        return re.sub(entry, f'"{name}": {bad}'.encode(), SAVED)
+    if kind == "entry":
+        if draw(st.booleans()):
+            del document["parameters"][name]
+            return json.dumps(document).encode()
+        return SAVED.replace(f'"{name}": '.encode(), f'"{name}": 0.0, "{name}": '.encode())
+    bad = draw(st.sampled_from(["true", "1.0", "1e0", '"1"', "[1]", "2", "0"]))
+    return SAVED.replace(b'"version": 1', f'"version": {bad}'.encode())
+
+
+@given(broken=corruptions())
+def test_a_corrupted_file_never_changes_the_model(broken: bytes,
+                                                  tmp_path_factory: pytest.TempPathFactory) -> None:
+    path = tmp_path_factory.mktemp("corrupt") / "model.json"
+    path.write_bytes(broken)
+    check_fails_and_changes_nothing(path, ".")
+
+
+@given(data=st.binary(max_size=300) | st.builds(lambda at, junk: SAVED[:at] + junk + SAVED[at:],
+                                                 st.integers(0, len(SAVED)),
+                                                 st.binary(min_size=1, max_size=8)))
+def test_any_bytes_give_a_state_dict_error_or_a_fitting_model(
+        data: bytes, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Whatever the bytes, load raises only StateDictError (never a crash of another kind),
+    or it succeeds because the bytes are a model file: then it loaded exactly what is in it."""
+    path = tmp_path_factory.mktemp("bytes") / "model.json"
+    path.write_bytes(data)
+    model = MLP(2, [4, 1], seed=2)
+    before = model.state_dict()
+    try:
+        model.load(path)
+    except StateDictError:
+        assert model.state_dict() == before
+    else:
+        assert model.state_dict() == json.loads(data)["parameters"]
