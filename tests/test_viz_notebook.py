@@ -133,6 +133,7 @@ def test_frames_show_as_a_row_of_every_step(tmp_path: Path) -> None:
         assert image["src"].startswith(prefix)
         assert base64.b64decode(image["src"][len(prefix):]) == path.read_bytes()
         assert image["alt"] == f"step {number} of {len(frames)}"
+    assert Frames([])._repr_html_() == "<p>no frames</p>"
 
 
 # ---- the tour, run in a real kernel ---------------------------------------------------------
@@ -175,6 +176,10 @@ def executed_tour(tmp_path_factory: pytest.TempPathFactory) -> object:
     notebook.cells.append(nbformat.v4.new_code_cell(PYPLOT_CHECK))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("JUPYTER_PATH", str(folder / "jupyter"))
+        # Connection files and IPython's profile in the temporary folder too: nothing of
+        # the user's (a startup script, say) runs in the kernel, nothing is left behind.
+        patch.setenv("JUPYTER_RUNTIME_DIR", str(folder / "runtime"))
+        patch.setenv("IPYTHONDIR", str(folder / "ipython"))
         patch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [
             str(ROOT), os.environ.get("PYTHONPATH")])))
         # Kernel start-up on a busy machine can take a while; a cell gets 5 minutes.
