@@ -239,7 +239,7 @@ def _is_weight(x: Any) -> bool:
 
 def _describe_entry(x: Any) -> str:
     if is_number(x):
-        return f"{x!r:.40} (not a finite float)"
+        return f"{x!r:.40} (not finite)"
     return f"a {type(x).__name__} ({x!r:.40})"
 
 
