@@ -11,6 +11,7 @@ One training step, the same five lines as in every framework:
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import random
 import sys
@@ -86,7 +87,11 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
     batch_size: None uses all of X at every step (full batch). Otherwise each step takes
         the next batch_size rows of a shuffled order, reshuffled (with random.Random(seed))
         each time the data runs out.
-    progress: show a tqdm progress bar with the loss and accuracy.
+    progress: show the step, loss and accuracy as training goes: a tqdm bar in a terminal,
+        tqdm's notebook bar in Jupyter when ipywidgets is installed, and otherwise (output
+        to a file or a pipe, CI, Jupyter without ipywidgets) about ten plain lines such as
+        "step 200/2000 loss 0.1234 accuracy 95%": a bar redrawn in place there would
+        leave one long line full of carriage returns.
     threshold: the decision boundary for accuracy on single-output models; by default 0.5
         for a sigmoid output (a probability) and 0 for anything else (a score or logit).
 
@@ -118,7 +123,7 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
     names = _parameter_names(model, optimizer)
     batches = _batches(len(X), batch_size, random.Random(seed))
     history = History()
-    bar = _progress_bar(steps) if progress else None
+    shown = _progress_display(steps) if progress else None
     try:
         for step in range(steps):
             indices = next(batches)
@@ -157,15 +162,13 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
                     _step_or_undo(optimizer, names, step, history)
                     history.record(current_loss, current_accuracy, lr,
                                    time.perf_counter() - start)
-            if bar is not None:
-                bar.set_postfix(loss=f"{current_loss:.4f}", accuracy=f"{current_accuracy:.0%}",
-                                refresh=False)
-                bar.update()
+            if shown is not None:
+                shown.step_done(current_loss, current_accuracy)
     except KeyboardInterrupt:
         history.interrupted_at = len(history)
     finally:
-        if bar is not None:
-            bar.close()
+        if shown is not None:
+            shown.close()
     if history.interrupted:
         print(f"fit: interrupted after {len(history)} of {steps} steps; returning the History "
               f"so far (history.interrupted is True)", file=sys.stderr)
@@ -287,10 +290,57 @@ def _diverged(step: int, what: str, history: History, parameter: str | None = No
                             value)
 
 
-def _progress_bar(steps: int) -> Any:
-    from tqdm.auto import tqdm  # imported here: only fit(progress=True) needs it
+def _progress_display(steps: int) -> _ProgressBar | _ProgressLines:
+    """The way fit shows its progress here: see fit's `progress` argument."""
+    if "ipykernel.zmqshell" in sys.modules and importlib.util.find_spec("ipywidgets"):
+        from tqdm.auto import tqdm  # in Jupyter: the notebook widget
 
-    return tqdm(total=steps, desc="training", unit="step")
+        return _ProgressBar(tqdm, steps)
+    if _is_terminal(sys.stderr):
+        from tqdm import tqdm  # imported here: only a progress bar needs it
+
+        return _ProgressBar(tqdm, steps)
+    return _ProgressLines(steps)
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
+class _ProgressBar:
+    """A tqdm bar: one redrawn line in a terminal, a widget in a notebook."""
+
+    def __init__(self, tqdm: Any, steps: int) -> None:
+        self.bar = tqdm(total=steps, desc="training", unit="step")
+
+    def step_done(self, loss: float, accuracy: float) -> None:
+        self.bar.set_postfix(loss=f"{loss:.4f}", accuracy=f"{accuracy:.0%}", refresh=False)
+        self.bar.update()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+class _ProgressLines:
+    """About ten whole lines per run, on stderr, for output that is kept (a log file, CI)
+    rather than watched: every ceil(steps / 10)-th step and the last one."""
+
+    def __init__(self, steps: int) -> None:
+        self.steps = steps
+        self.every = max(1, math.ceil(steps / 10))
+        self.done = 0
+
+    def step_done(self, loss: float, accuracy: float) -> None:
+        self.done += 1
+        if self.done % self.every == 0 or self.done == self.steps:
+            print(f"step {self.done}/{self.steps} loss {loss:.4g} accuracy {accuracy:.0%}",
+                  file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        """Nothing to clean up: each line was complete when printed."""
 
 
 def _check_rows(X: Any, who: str) -> None:

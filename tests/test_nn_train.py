@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
+import io
 import math
+import re
+import sys
+import types
 
 import pytest
 from tripwire import Tripwire, press_ctrl_c, raise_interrupt
@@ -253,12 +258,69 @@ def test_ctrl_c_returns_the_history_so_far_and_never_half_a_step(
     assert f"interrupted after {steps_done} of 6 steps" in capsys.readouterr().err
 
 
-def test_progress_bar_shows_loss_and_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
-    X, y = xor(signed=True)
-    model = MLP(2, [3, 1])
-    fit(model, X, y, hinge, SGD(model.parameters(), lr=0.1), steps=5, progress=True)
+def quick_fit(steps: int, progress: bool = True) -> None:
+    model = Neuron(1, activation="linear", seed=0)
+    fit(model, [[1.0], [2.0]], [1.0, -1.0], hinge, SGD(model.parameters(), lr=0.01),
+        steps=steps, progress=progress)
+
+
+@pytest.mark.parametrize("steps, lines", [(1000, 10), (25, 9), (5, 5), (1, 1), (0, 0)])
+def test_progress_to_a_file_is_about_ten_whole_lines(
+        steps: int, lines: int, capsys: pytest.CaptureFixture[str]) -> None:
+    quick_fit(steps)  # capsys's stderr is not a terminal, as a log file or CI's is not
     shown = capsys.readouterr().err
-    assert "5/5" in shown and "loss=" in shown and "accuracy=" in shown
+    assert "\r" not in shown and "%|" not in shown  # no bar redrawn in place
+    assert len(shown.splitlines()) == lines and shown.endswith("\n") == (lines > 0)
+    if steps:
+        assert re.fullmatch(rf"step {steps}/{steps} loss [0-9.e+-]+ accuracy \d+%",
+                            shown.splitlines()[-1])
+
+
+def test_progress_in_a_terminal_is_a_tqdm_bar(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    quick_fit(5)
+    shown = sys.stderr.getvalue()
+    assert "\r" in shown and "5/5" in shown and "loss=" in shown and "accuracy=" in shown
+
+
+@pytest.mark.parametrize("ipywidgets_installed", [False, True])
+def test_progress_in_jupyter_is_the_notebook_bar_only_with_ipywidgets(
+        ipywidgets_installed: bool, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    made = []
+
+    class NotebookBar:  # stands in for tqdm.notebook's widget
+        def __init__(self, **options) -> None:
+            made.append(options)
+
+        def set_postfix(self, **values) -> None:
+            pass
+
+        def update(self) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setitem(sys.modules, "ipykernel.zmqshell", types.ModuleType("zmqshell"))
+    monkeypatch.setitem(sys.modules, "tqdm.auto", types.SimpleNamespace(tqdm=NotebookBar))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: (
+        ipywidgets_installed if name == "ipywidgets" else real_find_spec(name)))
+    quick_fit(3)
+    shown = capsys.readouterr().err
+    assert len(made) == ipywidgets_installed
+    # without ipywidgets: plain lines (a notebook's output is not a terminal), never a bar
+    assert ("step 3/3" in shown) != ipywidgets_installed and "\r" not in shown
+
+
+def test_progress_false_shows_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    quick_fit(20, progress=False)
+    assert capsys.readouterr().err == ""
 
 
 def test_fit_trains_a_three_class_model_with_cross_entropy() -> None:
