@@ -102,8 +102,46 @@ class Value:
         label = f"{self.label!r}, " if self.label else ""
         return f"Value({label}data={self.data:.6g}, grad={self.grad:.6g})"
 
+    def __format__(self, spec: str) -> str:
+        """f"{v:.3f}" formats the number (v.data); f"{v}" is the readable repr."""
+        return format(self.data, spec) if spec else str(self)
+
+    def __bool__(self) -> bool:
+        """True unless the number is 0, as for a float (and a 0-d PyTorch tensor).
+
+        Branching on a Value (`if v:`), like comparing it (`if loss > 0.5:`), looks at
+        its number and chooses which graph to build; it is not a computation, so no
+        gradient is lost. Without this, every Value would count as True, even Value(0.0).
+        """
+        return self.data != 0.0
+
+    # ---- a Value is not a float: turning it into one would cut the graph -----------------
+    # math.exp(v), math.sin(v), float(v), int(v), round(v), range(v), ... all ask the Value
+    # for a plain number. The result would have no link to v, so the gradient through it
+    # would be silently 0. Each conversion raises instead and says what to write.
     def __float__(self) -> float:
-        return self.data
+        raise _conversion_error(self, "float()")
+
+    def __complex__(self) -> complex:
+        raise _conversion_error(self, "complex()")
+
+    def __int__(self) -> int:
+        raise _conversion_error(self, "int()")
+
+    def __index__(self) -> int:
+        raise _conversion_error(self, "using it as an index or a count")
+
+    def __round__(self, ndigits: int | None = None) -> float:
+        raise _conversion_error(self, "round()")
+
+    def __trunc__(self) -> int:
+        raise _conversion_error(self, "math.trunc()")
+
+    def __floor__(self) -> int:
+        raise _conversion_error(self, "math.floor()")
+
+    def __ceil__(self) -> int:
+        raise _conversion_error(self, "math.ceil()")
 
     # ---- comparisons look at data; == and hash stay identity (Values live in sets) --------
     def __lt__(self, other: Any) -> bool:
@@ -303,6 +341,9 @@ def _number(x: Any, where: str) -> float:
     """float(x) for an int or float; a TypeError naming the type for anything else."""
     if not is_number(x):
         hint = "; a bool is not a number here, use 1.0 or 0.0" if isinstance(x, bool) else ""
+        if isinstance(x, Value):
+            hint = ("; it is a Value already: use it as it is, or x.detach() (or "
+                    "Value(x.data)) for a new leaf with its number")
         raise TypeError(f"{where} takes an int or float, got {type(x).__name__}: {x!r}{hint}")
     return float(x)
 
@@ -312,6 +353,18 @@ def describe(node: Value) -> str:
     if node.label:
         return f"node {node.label!r}"
     return f"an unlabelled {node.op or node.kind} node"
+
+
+def _conversion_error(value: Value, conversion: str) -> TypeError:
+    """The error for a Value used where Python wants a plain number (float(v), math.exp(v))."""
+    name = value.label or "v"
+    return TypeError(
+        f"{conversion} of a Value ({describe(value)}) would give a plain number with no link "
+        f"back to the graph, so no gradient could flow through it (math.exp({name}), "
+        f"math.sin({name}) and the like call float({name})). Compute with the Value instead: "
+        f"{name}.exp(), "
+        f"autograd.exp({name}), {name}.tanh(), {name} ** 0.5; or, for the number itself "
+        f"(printing, logging, plain arithmetic), use {name}.data.")
 
 
 def _data_of(x: Any) -> float:

@@ -50,7 +50,8 @@ def binary_cross_entropy(probabilities: Sequence[Any], targets: Sequence[Any],
     """
     pairs = _pairs(probabilities, targets, "binary_cross_entropy")
     for i, (p, t) in enumerate(pairs):
-        _check_probability(float(p), i, "binary_cross_entropy", "output",
+        number = p.data if isinstance(p, Value) else p
+        _check_probability(number, i, "binary_cross_entropy", "output",
                            " (did you pass raw scores? use bce_with_logits for those)")
         _check_probability(t, i, "binary_cross_entropy", "target",
                            " (binary targets are 0 or 1, e.g. moons(signed=False))")
@@ -122,7 +123,7 @@ def logsumexp(values: Sequence[Any]) -> Value:
     """
     if not values:
         raise ValueError("logsumexp of no values is -infinity; pass at least one value")
-    m = max(float(v) for v in values)
+    m = max(v.data if isinstance(v, Value) else float(v) for v in values)
     return m + log(autograd.sum([autograd.exp(v - m) for v in values]))
 
 
@@ -169,7 +170,7 @@ def _mean(terms: list[Any]) -> Value:
 
 def _clamp(p: Any, low: float, high: float) -> Any:
     """p inside [low, high]; outside, the bound as a constant (no gradient flows there)."""
-    value = float(p)  # a Value's float() is its data
+    value = p.data if isinstance(p, Value) else float(p)
     if value < low:
         return constant(low)
     if value > high:
