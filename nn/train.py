@@ -133,23 +133,10 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
             # thousands of new nodes, would only re-scan the live graph and find nothing
             # to free. Pausing it makes a step much faster (measured in benchmarks/moons.py).
             with collector_paused():
-                try:
-                    outputs = model.forward_batch([X[i] for i in indices])
-                    targets = [y[i] for i in indices]
-                    loss_value = loss(outputs, targets)
-                except OverflowError as error:
-                    # The engine refuses to make an infinite float (e.g. x ** 2 of a huge
-                    # x): the same divergence as an inf loss, caught one op earlier.
-                    raise _diverged(step, f"the loss became inf ({error})", history) \
-                        from error
-                if not isinstance(loss_value, Value):
-                    raise TypeError(f"the loss function returned a "
-                                    f"{type(loss_value).__name__}; it must return a Value "
-                                    f"so that backward() can run")
+                targets = [y[i] for i in indices]
+                outputs, loss_value = _forward(model, [X[i] for i in indices], targets, loss,
+                                               step, history)
                 current_loss = loss_value.data
-                if not math.isfinite(current_loss):
-                    raise _diverged(step, f"the loss became {current_loss}", history,
-                                    value=current_loss)
                 current_accuracy = accuracy(outputs, targets, threshold)
                 lr = optimizer.learning_rate()
                 optimizer.zero_grad()
@@ -232,6 +219,26 @@ def _batches(n: int, batch_size: int | None, rng: random.Random) -> Iterator[lis
         rng.shuffle(order)
         for first in range(0, n, batch_size):
             yield order[first:first + batch_size]
+
+
+def _forward(model: Module, rows: list[Any], targets: list[Any], loss: LossFunction, step: int,
+             history: History) -> tuple[list[Any], Value]:
+    """The model's outputs for rows and their loss; TrainingDiverged if it is not finite."""
+    try:
+        outputs = model.forward_batch(rows)
+        loss_value = loss(outputs, targets)
+    except OverflowError as error:
+        # The engine refuses to make an infinite float (e.g. x ** 2 of a huge x): the
+        # same divergence as an inf loss, caught one op earlier.
+        raise _diverged(step, f"the loss became inf ({error})", history,
+                        value=math.inf) from error
+    if not isinstance(loss_value, Value):
+        raise TypeError(f"the loss function returned a {type(loss_value).__name__}; it must "
+                        f"return a Value so that backward() can run")
+    if not math.isfinite(loss_value.data):
+        raise _diverged(step, f"the loss became {loss_value.data}", history,
+                        value=loss_value.data)
+    return outputs, loss_value
 
 
 def _parameter_names(model: Module, optimizer: Optimizer) -> list[str]:
