@@ -129,8 +129,35 @@ def _declare(name: str, symbol: str, arity: int | None, forward: Callable,
     return primitive
 
 
+# NaN is neither > 0 nor <= 0, so a rule written "1 if x > 0 else 0" would turn a NaN that
+# reached the node into a clean 0 and hide it. These helpers ask both questions and give
+# NaN for NaN, as PyTorch does. (They compare with < and >, never ==, because x may be a
+# Value, whose == means "the same node".)
 def _sign(x: Any) -> float:
-    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+    """1 for x > 0, -1 for x < 0, 0 for x = 0, NaN for NaN."""
+    if x > 0:
+        return 1.0
+    if x < 0:
+        return -1.0
+    return 0.0 if x >= 0 else math.nan
+
+
+def _step(x: Any, at_or_below_zero: Any, above_zero: Any) -> Any:
+    """above_zero for x > 0, at_or_below_zero for x <= 0, NaN for NaN."""
+    if x > 0:
+        return above_zero
+    return at_or_below_zero if x <= 0 else math.nan
+
+
+def _power(x: float, y: float) -> float:
+    """x ** y, NaN when x or y is NaN.
+
+    IEEE (and math.pow) say NaN ** 0 = 1 and 1 ** NaN = 1; a learner whose weights went
+    NaN would then see a clean number come out of the graph. Here nothing hides a NaN.
+    """
+    if x != x or y != y:  # only NaN differs from itself
+        return math.nan
+    return math.pow(x, y)
 
 
 def _dot_forward(values: list[float]) -> float:
@@ -160,7 +187,7 @@ MUL = _declare("mul", "*", 2, operator.mul, lambda x, y, out: (y, x),
 DIV = _declare("div", "/", 2, operator.truediv, lambda x, y, out: (1 / y, -out / y),
                "d/dx (x / y) = 1 / y, d/dy (x / y) = -x / y^2",
                domain=("real", "nonzero"), requirement="division by zero (needs y != 0)")
-POW = _declare("pow", "**", 2, math.pow, _pow_derivative,
+POW = _declare("pow", "**", 2, _power, _pow_derivative,
                "d/dx x^y = y * x^(y-1), d/dy x^y = x^y * log(x)",
                domain=("positive", "real"),
                requirement="needs x > 0, or x < 0 with an integer power, or x = 0 with a "
@@ -180,15 +207,16 @@ TANH = _declare("tanh", "tanh", 1, math.tanh, lambda x, out: 1 - out * out,
                 "d/dx tanh(x) = 1 - tanh(x)^2")
 SIGMOID = _declare("sigmoid", "sigmoid", 1, stable_sigmoid, lambda x, out: out * (1 - out),
                    "d/dx sigmoid(x) = sigmoid(x) * (1 - sigmoid(x))")
-RELU = _declare("relu", "relu", 1, lambda x: x if x > 0.0 else 0.0,
-                lambda x, out: 1.0 if x > 0 else 0.0,
+# relu and leaky_relu ask "x <= 0?" rather than "x > 0?", so that NaN (neither) passes through.
+RELU = _declare("relu", "relu", 1, lambda x: 0.0 if x <= 0.0 else x,
+                lambda x, out: _step(x, 0.0, 1.0),
                 "d/dx relu(x) = 1 if x > 0 else 0", kinks=(0.0,))
 SOFTPLUS = _declare("softplus", "softplus", 1, stable_softplus, lambda x, out: sigmoid(x),
                     "d/dx softplus(x) = sigmoid(x)")
 # The slope is a second input (a constant), so the table stays a table of plain functions.
 LEAKY_RELU = _declare("leaky_relu", "leaky_relu", 2,
-                      lambda x, slope: x if x > 0.0 else slope * x,
-                      lambda x, slope, out: (1.0 if x > 0 else slope, 0.0 if x > 0 else x),
+                      lambda x, slope: slope * x if x <= 0.0 else x,
+                      lambda x, slope, out: (_step(x, slope, 1.0), _step(x, x, 0.0)),
                       "d/dx leaky_relu(x) = 1 if x > 0 else slope", kinks=(0.0,))
 
 # ---- fused n-ary: one node instead of a chain of 2n ---------------------------------

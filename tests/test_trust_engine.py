@@ -59,3 +59,49 @@ def test_numbers_of_other_kinds_become_values_and_a_value_is_not_wrapped_again()
     with pytest.raises(TypeError, match="a Value already.*detach"):
         Value(Value(2.0))
 
+
+# ---- 2. nothing hides a NaN ---------------------------------------------------------------
+def _inputs_with_nan_at(primitive, position):
+    """Inputs inside every domain (0.5 is positive and nonzero), NaN at one position."""
+    count = primitive.arity or 4
+    return [math.nan if i == position else 0.5 for i in range(count)]
+
+
+@pytest.mark.parametrize("name", sorted(autograd.TABLE))
+def test_a_nan_input_gives_a_nan_output_for_every_primitive(name):
+    primitive = autograd.TABLE[name]
+    # leaky_relu's second input is its slope: a setting chosen by the caller, not data.
+    positions = [0] if name == "leaky_relu" else range(primitive.arity or 4)
+    for position in positions:
+        inputs = _inputs_with_nan_at(primitive, position)
+        assert math.isnan(primitive.evaluate(*inputs)), (name, inputs)
+        assert math.isnan(autograd.apply(primitive, *inputs).data), (name, inputs)
+
+
+def _reads_its_input(primitive):
+    """True when a unary derivative is not a constant (neg's -1): it looks at x."""
+    points = (0.5, 2.0) if primitive.domain == ("positive",) else (-1.5, 0.5, 2.0)
+    return len({primitive.partials([x], primitive.evaluate(x))[0] for x in points}) > 1
+
+
+@pytest.mark.parametrize("name", sorted(name for name, p in autograd.TABLE.items()
+                                        if p.arity == 1 and _reads_its_input(p)))
+def test_a_derivative_that_depends_on_its_input_is_nan_at_nan(name):
+    primitive = autograd.TABLE[name]
+    assert math.isnan(primitive.partials([math.nan], primitive.evaluate(math.nan))[0])
+
+
+def test_relu_and_leaky_relu_pass_nan_on_forward_and_backward_as_pytorch_does():
+    assert math.isnan(autograd.relu(math.nan)) and math.isnan(autograd.leaky_relu(math.nan))
+    for f in (lambda x: x.relu(), lambda x: x.leaky_relu(0.1), abs):
+        x = Value(math.nan)
+        f(x).backward()
+        assert math.isnan(x.grad)
+    assert math.isnan(grad(lambda x: (x * 2.0).relu() * 3.0)(math.nan))
+    assert math.isnan((Value(math.nan) ** 0).data) and math.isnan((1.0 ** Value(math.nan)).data)
+
+
+def test_kinks_keep_their_convention_away_from_nan():
+    assert grad(lambda x: x.relu())(0.0) == 0.0 and grad(lambda x: x.leaky_relu(0.1))(0.0) == 0.1
+    assert grad(abs)(0.0) == 0.0 and grad(abs)(-2.0) == -1.0 and grad(abs)(3.0) == 1.0
+    assert autograd.relu(-0.0) == 0.0 and autograd.relu(-3.0) == 0.0 and autograd.relu(2.0) == 2.0
