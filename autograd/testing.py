@@ -10,7 +10,7 @@
 
 Inputs are drawn where an operation and its derivative are finite and where central
 differences are accurate: moderate magnitudes, away from the kinks of relu and abs.
-This module needs hypothesis (pip install hypothesis); the rest of autograd does not.
+This module needs hypothesis (pip install 'blameflow[testing]'); the rest of autograd does not.
 """
 
 from __future__ import annotations
@@ -18,8 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from hypothesis import assume
-from hypothesis import strategies as st
+try:
+    from hypothesis import assume
+    from hypothesis import strategies as st
+except ImportError as missing:  # the engine needs no hypothesis; only this module does
+    raise ImportError(
+        "autograd.testing needs hypothesis, which blameflow's 'testing' extra installs: "
+        "pip install 'blameflow[testing]' (or pip install hypothesis)") from missing
 
 from autograd.backward import topological_order
 from autograd.gradcheck import gradcheck

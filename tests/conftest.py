@@ -31,3 +31,14 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         report.longrepr = (f"skipped in strict mode (BLAMEFLOW_STRICT=1): {reason}. "
                            f"CI must install what this test needs.")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that drives headless Chromium, so `-m "not browser"` leaves them out.
+
+    CI runs the whole suite on one Python and the rest without the browser (tests that use a
+    fixture named "browser", directly or through another fixture).
+    """
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
