@@ -112,17 +112,18 @@ def _backward(root: Any, grad: float) -> None:
     computed, leaves, leaf_grads_before = _prepare_sweep(root)
     computed.sort(key=creation_number, reverse=True)
     root.grad = grad
-    try:
-        for node in computed:
-            upstream = node.grad
-            if not upstream:
-                # Nothing flows back through this node (a relu that was off, a sample the
-                # hinge loss is happy with): every share it would pass on is zero, and the
-                # nodes below already hold 0.0. Skipping it is most of backward's saving
-                # in a relu network.
-                continue
-            op = node._op
-            rule = op.derivative  # a local: op.derivative(...) would be a slow method lookup
+    varying = None  # found only if a rule fails: see below
+    for node in computed:
+        upstream = node.grad
+        if not upstream:
+            # Nothing flows back through this node (a relu that was off, a sample the
+            # hinge loss is happy with): every share it would pass on is zero, and the
+            # nodes below already hold 0.0. Skipping it is most of backward's saving
+            # in a relu network.
+            continue
+        op = node._op
+        rule = op.derivative  # a local: op.derivative(...) would be a slow method lookup
+        try:  # costs nothing until something is raised (Python 3.11+)
             # The common arities inline; partials() would cost a call and a list per node.
             if op.arity == 2:
                 x, y = node._children
@@ -136,8 +137,15 @@ def _backward(root: Any, grad: float) -> None:
                 partials = rule(node._saved, node.data)
                 for child, partial in zip(node._children, partials):
                     child.grad += upstream * partial
-    except ARITHMETIC_ERRORS:
-        raise _infinite_derivative(node) from None
+        except ARITHMETIC_ERRORS:
+            # A partial is infinite or not real here (x ** 2 at x = -3 asks log(-3) for
+            # d/dy). Nothing was added yet. Only the inputs that need a gradient matter:
+            # ask for their partials alone; if one of those fails, that is the error.
+            if varying is None:
+                varying = varying_nodes(topological_order(root))
+            inputs = [child.data for child in node._children]
+            for child, partial in local_derivatives(node, inputs, node.data, varying):
+                child.grad += upstream * partial
     for leaf, before in zip(leaves, leaf_grads_before):
         leaf.grad += before
 
@@ -148,32 +156,74 @@ def gradients(root: Any, wrt: Sequence[Any], create_graph: bool = False) -> list
     With create_graph=False the gradients are floats. With create_graph=True the rules run
     on the nodes themselves, so each gradient is a Value with a graph of its own: this is
     how grad(grad(f)) gets second derivatives. A w that root does not depend on gets 0.0.
+    Only partials that reach a varying leaf are computed (see local_derivatives), so a
+    gradient graph holds no dead branches.
     """
     grads: dict[Any, Any] = {root: 1.0}
+    order = topological_order(root)
+    varying = varying_nodes(order)
     with mode.enable_grad() if create_graph else mode.no_grad():
-        try:
-            for node in reversed(topological_order(root)):
-                children = node._children
-                upstream = grads.get(node, 0.0)  # 0.0: every path to it was skipped
-                if not children or (not upstream and not create_graph):
-                    # As in backward(): an exactly zero float gradient passes nothing on.
-                    # A Value gradient always goes on: it may be 0 here yet have a slope.
-                    continue
-                if create_graph:
-                    partials = node._op.partials(children, node)
-                else:
-                    partials = node._op.partials([child.data for child in children], node.data)
-                for child, partial in zip(children, partials):
-                    share = upstream * partial
-                    before = grads.get(child)
-                    grads[child] = share if before is None else before + share
-        except ARITHMETIC_ERRORS:
-            raise _infinite_derivative(node) from None
+        for node in reversed(order):
+            upstream = grads.get(node, 0.0)  # 0.0: every path to it was skipped
+            if node not in varying or not node._children or (
+                    not upstream and not create_graph):
+                # As in backward(): an exactly zero float gradient passes nothing on.
+                # A Value gradient always goes on: it may be 0 here yet have a slope.
+                continue
+            if create_graph:
+                inputs, out = node._children, node
+            else:
+                inputs, out = [child.data for child in node._children], node.data
+            for child, partial in local_derivatives(node, inputs, out, varying):
+                share = upstream * partial
+                before = grads.get(child)
+                grads[child] = share if before is None else before + share
     return [grads.get(w, 0.0) for w in wrt]
 
 
-def _infinite_derivative(node: Any) -> Exception:
+def varying_nodes(order: Sequence[Any]) -> set[Any]:
+    """The nodes of `order` (children before parents) that depend on a leaf which is not a
+    constant: the only ones whose gradient can matter. A constant, and a node computed from
+    constants alone (the `y - 1` inside the rule of x ** y), needs no gradient.
+    """
+    varying = set()
+    for node in order:
+        children = node._children
+        if any(child in varying for child in children) if children else node.kind != "constant":
+            varying.add(node)
+    return varying
+
+
+def local_derivatives(node: Any, inputs: Sequence[Any], out: Any,
+                      varying: set[Any]) -> list[tuple[Any, Any]]:
+    """(child, d node / d child) for each child of node that is in `varying`.
+
+    inputs and out are the numbers (or, for a graph of the gradient, the nodes) the rule
+    reads. An op with a rule per input (pow) computes only the partials that are needed,
+    so x ** 2.5 never takes log(x) for its constant exponent; any other op's rule gives all
+    its partials at once and the unneeded ones are dropped. A needed partial that is
+    infinite or not real is a DomainError naming the op, the values and the nodes.
+    """
+    op, children = node._op, node._children
+    needed = [i for i, child in enumerate(children) if child in varying]
+    if op.partial_rules is None:
+        try:
+            partials = op.partials(inputs, out)
+        except ARITHMETIC_ERRORS:
+            raise _derivative_error(node, needed[0]) from None  # the first input that needs one
+        return [(children[i], partials[i]) for i in needed]
+    found = []
+    for i in needed:
+        try:
+            found.append((children[i], op.partial(i, inputs, out)))
+        except ARITHMETIC_ERRORS:
+            raise _derivative_error(node, i) from None
+    return found
+
+
+def _derivative_error(node: Any, position: int) -> Exception:
     from autograd.value import describe  # value.py imports this module
 
     children = node._children
-    return node._op.derivative_error([c.data for c in children], [describe(c) for c in children])
+    return node._op.derivative_error([c.data for c in children],
+                                     [describe(c) for c in children], position)

@@ -44,19 +44,27 @@ class Primitive:
     constant_partials: for a binary op whose local derivatives do not depend on its inputs
         (add: 1 and 1), the pair itself, so the reverse sweep uses it without calling the
         rule (declare with constant=True); None for every other op.
+    partial_rules: for an op where one partial can fail while the other is fine (pow:
+        d/dy x^y needs log x, not real for x < 0, yet x ** 2 at x = -3 is fine), one rule
+        per input, (x, y, out) -> that partial; declare `derivative` as the tuple of them.
+        A partial is computed only for an input that needs one. None for every other op.
     """
 
     __slots__ = ("name", "symbol", "arity", "forward", "derivative", "domain", "kinks",
-                 "requirement", "math", "constant_partials")
+                 "requirement", "math", "constant_partials", "partial_rules")
 
     def __init__(self, name: str, symbol: str, arity: int | None, forward: Callable,
-                 derivative: Callable, math: str, domain: tuple[str, ...] = ("real",),
+                 derivative: Callable | tuple[Callable, ...], math: str,
+                 domain: tuple[str, ...] = ("real",),
                  kinks: tuple[float, ...] = (), requirement: str = "",
                  constant: bool = False) -> None:
         self.name = name
         self.symbol = symbol
         self.arity = arity
         self.forward = forward
+        self.partial_rules = derivative if isinstance(derivative, tuple) else None
+        if self.partial_rules is not None:
+            derivative = _all_partials(self.partial_rules)
         self.derivative = derivative
         self.math = math
         self.domain = domain
@@ -83,6 +91,12 @@ class Primitive:
             return self.derivative(inputs[0], inputs[1], out)
         return self.derivative(inputs, out)
 
+    def partial(self, position: int, inputs: Sequence[Any], out: Any) -> Any:
+        """d out / d input_position alone: its own rule if the op has one, else picked from all."""
+        if self.partial_rules is not None:
+            return self.partial_rules[position](*inputs, out)
+        return self.partials(inputs, out)[position]
+
     def evaluate(self, *inputs: float) -> float:
         """Run the forward function on floats, turning Python's math errors into ours."""
         args = inputs if self.arity is not None else (list(inputs),)
@@ -107,12 +121,18 @@ class Primitive:
             f"{self.name}: {self.requirement or 'input outside the domain'}; got {described}. "
             f"Check the values that reach this node, or shift/clamp them into the domain.")
 
-    def derivative_error(self, values: Sequence[float], nodes: Sequence[str | None]) -> DomainError:
-        """The error for a point where the local derivative is infinite (sqrt at 0)."""
+    def derivative_error(self, values: Sequence[float], nodes: Sequence[str | None],
+                         position: int = 0) -> DomainError:
+        """The error for a point where the local derivative with respect to input `position`
+        is infinite (sqrt at 0) or not a real number (d/dy x^y at x < 0)."""
         described = ", ".join(_describe(v, label) for v, label in zip(values, nodes))
+        which = "" if len(values) == 1 else f" with respect to input {position + 1}"
+        if nodes[position] is not None and len(values) > 1:
+            which += f" ({nodes[position]})"
         return DomainError(
-            f"backward through {self.name}: the derivative is infinite at {described} "
-            f"({self.math}). Keep the input away from that point, e.g. sqrt(x + 1e-12).")
+            f"backward through {self.name}: the derivative{which} is infinite or not a real "
+            f"number at {described} ({self.math}). Keep the input away from that point, e.g. "
+            f"sqrt(x + 1e-12); an input that needs no gradient can be a constant.")
 
 
 def _describe(value: float, who: str | None) -> str:
@@ -123,7 +143,8 @@ TABLE: dict[str, Primitive] = {}
 
 
 def _declare(name: str, symbol: str, arity: int | None, forward: Callable,
-             derivative: Callable, math: str, **details: Any) -> Primitive:
+             derivative: Callable | tuple[Callable, ...], math: str,
+             **details: Any) -> Primitive:
     primitive = Primitive(name, symbol, arity, forward, derivative, math, **details)
     TABLE[name] = primitive
     return primitive
@@ -160,6 +181,20 @@ def _power(x: float, y: float) -> float:
     return math.pow(x, y)
 
 
+def _all_partials(partial_rules: tuple[Callable, ...]) -> Callable:
+    """One rule giving every partial, from a rule per input."""
+    def derivative(*inputs_and_out: Any) -> tuple[Any, ...]:
+        return tuple(rule(*inputs_and_out) for rule in partial_rules)
+
+    return derivative
+
+
+def _is_zero(x: Any) -> bool:
+    """x == 0 for a float and for a Value alike (a Value is false exactly when its number is
+    0; its == asks "the same node?")."""
+    return not x
+
+
 def _dot_forward(values: list[float]) -> float:
     half = len(values) // 2
     return sum(map(operator.mul, values[:half], values[half:]))
@@ -171,10 +206,27 @@ def _dot_derivative(values: Sequence[Any], out: Any) -> list[Any]:
     return values[half:] + values[:half]
 
 
-def _pow_derivative(x: Any, y: Any, out: Any) -> tuple[Any, Any]:
-    # d/dx x^y = y x^(y-1). d/dy x^y = x^y log x, real only for x > 0; for x <= 0 the
-    # exponent must be a constant (x**2 with x < 0), so its derivative is never used: 0.
-    return y * x ** (y - 1), (out * log(x) if x > 0 else 0.0)
+def _pow_base_partial(x: Any, y: Any, out: Any) -> Any:
+    """d/dx x^y = y * x^(y-1).
+
+    At y = 0 the power x^0 = 1 is flat, so 0, even at x = 0 where the formula would read
+    0 * 0^-1. For 0 < y < 1 at x = 0 the slope really is infinite (sqrt at 0): 0^(y-1) fails.
+    """
+    if _is_zero(y) and _is_zero(x):
+        return 0.0
+    return y * x ** (y - 1)
+
+
+def _pow_exponent_partial(x: Any, y: Any, out: Any) -> Any:
+    """d/dy x^y = x^y * log(x).
+
+    At x = 0 the power 0^y is 0 for every y > 0, flat: 0 (and at y = 0 too, as in PyTorch).
+    For x < 0 (x ** 2 with x = -3) it is not a real number and log fails: fine when the
+    exponent is a constant, since that partial is then never asked for.
+    """
+    if _is_zero(x):
+        return 0.0
+    return out * log(x)
 
 
 # ---- binary arithmetic -------------------------------------------------------------
@@ -187,7 +239,7 @@ MUL = _declare("mul", "*", 2, operator.mul, lambda x, y, out: (y, x),
 DIV = _declare("div", "/", 2, operator.truediv, lambda x, y, out: (1 / y, -out / y),
                "d/dx (x / y) = 1 / y, d/dy (x / y) = -x / y^2",
                domain=("real", "nonzero"), requirement="division by zero (needs y != 0)")
-POW = _declare("pow", "**", 2, _power, _pow_derivative,
+POW = _declare("pow", "**", 2, _power, (_pow_base_partial, _pow_exponent_partial),
                "d/dx x^y = y * x^(y-1), d/dy x^y = x^y * log(x)",
                domain=("positive", "real"),
                requirement="needs x > 0, or x < 0 with an integer power, or x = 0 with a "

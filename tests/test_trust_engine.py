@@ -105,3 +105,58 @@ def test_kinks_keep_their_convention_away_from_nan():
     assert grad(lambda x: x.relu())(0.0) == 0.0 and grad(lambda x: x.leaky_relu(0.1))(0.0) == 0.1
     assert grad(abs)(0.0) == 0.0 and grad(abs)(-2.0) == -1.0 and grad(abs)(3.0) == 1.0
     assert autograd.relu(-0.0) == 0.0 and autograd.relu(-3.0) == 0.0 and autograd.relu(2.0) == 2.0
+
+
+# ---- 3. pow at a zero base, and partials that nothing needs ---------------------------------
+def _nth_derivative(f, order):
+    for _ in range(order):
+        f = grad(f)
+    return f
+
+
+@pytest.mark.parametrize("power", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("order", [1, 2, 3, 4])
+@pytest.mark.parametrize("x", [0.0, -1.5, 2.0])
+def test_derivatives_of_x_to_an_integer_power_are_the_analytic_ones_even_at_zero(power, order, x):
+    # d^k/dx^k x^n = n!/(n-k)! x^(n-k) for k <= n, else 0 (as PyTorch and HIPS autograd give)
+    expected = math.perm(power, order) * x ** (power - order) if order <= power else 0.0
+    assert _nth_derivative(lambda v: v ** power, order)(x) == pytest.approx(expected, rel=1e-12)
+
+
+def test_x_to_the_zero_is_flat_at_zero_and_zero_to_the_y_is_flat_for_positive_y():
+    x = Value(0.0, "x")
+    (x ** 0).backward()
+    assert x.grad == 0.0 and grad(lambda v: v ** 0)(0.0) == 0.0
+    for y_value in (0.5, 1.0, 3.0):
+        y = Value(y_value, "y")
+        (0.0 ** y).backward()  # the constant base's partial (infinite at y = 0.5) is not needed
+        assert y.grad == 0.0 and grad(lambda v: 0.0 ** v)(y_value) == 0.0
+
+
+def test_a_constant_exponent_never_asks_for_log_of_the_base(monkeypatch):
+    x = Value(-3.0, "x")
+    (x ** 2).backward()  # d/dy would be 9 log(-3): not real, and not needed
+    assert x.grad == -6.0
+    assert grad(grad(lambda v: v ** 2))(-1.0) == 2.0
+    # gradients() (so grad() and the graph of a gradient) never takes that partial at all
+    import autograd.primitives
+    logs = []
+    monkeypatch.setattr(autograd.primitives, "log", lambda v: logs.append(v) or autograd.log(v))
+    x = Value(2.0, "x")
+    (slope,) = autograd.gradients(x ** 2.5, [x], create_graph=True)
+    assert slope.data == pytest.approx(2.5 * 2.0 ** 1.5)
+    assert grad(grad(lambda v: v ** 2.5))(2.0) == pytest.approx(2.5 * 1.5 * 2.0 ** 0.5)
+    assert logs == []
+    autograd.gradients(2.0 ** x, [x])
+    assert len(logs) == 1  # the exponent's partial, when it is needed, does take log
+
+
+def test_an_exponent_that_needs_a_gradient_at_a_negative_base_is_an_error_not_zero():
+    base, exponent = Value(-3.0, "b"), Value(2.0, "e")
+    out = base ** exponent
+    with pytest.raises(autograd.DomainError, match=r"backward through pow.*input 2 \(node 'e'\)"):
+        out.backward()
+    with pytest.raises(autograd.DomainError, match=r"pow.*'e'"):
+        autograd.gradients(out, [exponent])
+    with pytest.raises(autograd.DomainError, match=r"backward through pow.*input 1 \(node 'x'\)"):
+        (Value(0.0, "x") ** 0.5).backward()  # a slope that really is infinite, and needed
