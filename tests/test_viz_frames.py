@@ -48,7 +48,7 @@ def frame_contents(path: Path) -> tuple[dict[str, list[str]], str, str]:
         if any(shape.get("stroke") == HIGHLIGHT for shape in group.iter()):
             gold = texts[0]
     graph = root.find(f"{SVG}g")
-    caption = [t.text for t in graph.findall(f"{SVG}text")][-1]
+    caption = "\n".join(t.text for t in graph.findall(f"{SVG}text"))  # one text per line
     return boxes, gold, caption
 
 
@@ -63,15 +63,17 @@ def test_one_frame_per_node_in_reverse_creation_order(tmp_path: Path) -> None:
 
 def test_gradients_fill_in_as_the_sweep_reaches_each_node(tmp_path: Path) -> None:
     paths = backprop_frames(expression(), tmp_path)
-    by_hand = {"L": "1", "d": "-2", "e": "-2", "f": "4", "c": "-2", "b": "-4", "a": "6"}
+    # f is a constant: backward() gives it no gradient (nothing trains it).
+    by_hand = {"L": "1", "d": "-2", "e": "-2", "f": "0", "c": "-2", "b": "-4", "a": "6"}
     order = list(by_hand)
     for step, path in enumerate(paths):
         boxes, gold, caption = frame_contents(path)
         for label, grad in by_hand.items():
             reached = order.index(label) <= step
             assert boxes[label][-1] == (f"grad {grad}" if reached else "grad -")
-        assert f"grad of {gold} is complete" in caption
-        assert caption.endswith(f"= {by_hand[gold]}") or step == 0
+        heading, one_hop = caption.splitlines()[:2]
+        assert heading.endswith(f"the gradient of {gold} is complete")
+        assert one_hop.endswith(f"= {by_hand[gold]}") or step == 0 or gold == "f"
 
 
 def test_caption_writes_out_the_sum_of_blame(tmp_path: Path) -> None:
@@ -79,8 +81,20 @@ def test_caption_writes_out_the_sum_of_blame(tmp_path: Path) -> None:
     square = x * x  # x gets 3 from each of its two edges: grad 6
     paths = backprop_frames(square, tmp_path)
     caption = frame_contents(paths[-1])[2]
-    assert caption == ("step 2 of 2: grad of x is complete: the sum of the blame it "
-                       "received, 3 + 3 = 6")
+    # The explorer's words: x is used twice, so its gradient is a sum of two terms; the
+    # unlabelled output is L, and "x" is never the times sign.
+    assert caption.splitlines() == [
+        "step 2 of 2: the gradient of x is complete",
+        "dL/dx = dL/dL × dL/dx (argument 1) + dL/dL × dL/dx (argument 2) = 1 × 3 + 1 × 3 = 6",
+        "where L is the output, the mul node"]
+
+
+def test_caption_writes_out_the_largest_path(tmp_path: Path) -> None:
+    """a reaches L along one path of three steps: its product is written out."""
+    paths = backprop_frames(expression(), tmp_path)
+    caption = frame_contents(paths[-1])[2]
+    assert caption.splitlines()[2] == ("dL/da along the largest path = dL/dd × dd/de × de/da "
+                                       "= -2 × 1 × -3 = 6 (the only path)")
 
 
 def test_frames_do_not_touch_grad_and_replace_older_frames(tmp_path: Path) -> None:

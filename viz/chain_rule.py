@@ -28,6 +28,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from viz.describe import EdgeInfo, GraphDescription, NodeInfo
+from viz.fold import FoldedGraph
 from viz.style import format_number
 
 TIMES = "×"
@@ -80,10 +81,22 @@ class ChainRuleWriter:
         labels = Counter(node.label for node in nodes if node.label)
         self._shared_label = {label: count > 1 for label, count in labels.items()}
         self._paths = _largest_paths(nodes, self.out_of, root) if paths else None
+        self._constant = _made_of_constants(nodes, self.into)
 
     @classmethod
     def of(cls, description: GraphDescription) -> ChainRuleWriter:
         return cls(description.nodes, description.edges, description.root)
+
+    @classmethod
+    def of_picture(cls, folded: FoldedGraph) -> ChainRuleWriter:
+        """The writer for a drawn graph: every Value, drawn or folded into a box, and the
+        edges between boxes. Folding leaves out the edges inside each box, so a folded
+        picture's sentences have the one-hop sum but not the largest path."""
+        every = folded.nodes + [member for group in folded.groups for member in group.members]
+        every.sort(key=lambda node: int(node.id.removeprefix("n")))  # topological order
+        edges = [edge for flow in folded.flows for edge in flow.edges]
+        # The output is made last: the end of the topological order.
+        return cls(every, edges, every[-1].id, paths=not folded.groups)
 
     # ---- names ---------------------------------------------------------------------------
     def name(self, node_id: str) -> str:
@@ -113,6 +126,12 @@ class ChainRuleWriter:
             top = self._names[node_id]
             return (f"{_fraction(top, top)} = 1: the seed of the backward pass "
                     f"(the output changes one for one with itself)")
+        if node_id in self._constant:
+            name = self._names[node_id]
+            what = "a constant" if self.nodes[node_id].kind == "constant" else \
+                "made from constants only"
+            return (f"{_fraction(self._names[self.root], name)} is not computed: {name} is "
+                    f"{what}, which nothing trains, so backward() skips it: grad 0")
         mentions = _Mentions(self)
         lines = [self._one_hop(node_id, mentions)]
         path = self._path_line(node_id, mentions)
@@ -343,6 +362,17 @@ def _product(factors: list[str], count: int) -> str:
 def _count(count: int) -> str:
     """How many paths: exactly while it is readable, else roughly ("about 3.4e+12")."""
     return f"{count:,}" if count < 10**6 else f"about {count:.2g}"
+
+
+def _made_of_constants(nodes: list[NodeInfo], into: dict[str, list[EdgeInfo]]) -> set[str]:
+    """Constants, and Values computed from constants alone: backward() gives them no
+    gradient (autograd.backward), so their sentence says so instead of a sum."""
+    constant: set[str] = set()
+    for node in nodes:  # topological order: children first
+        children = into.get(node.id, [])
+        if node.kind == "constant" or (children and all(e.child in constant for e in children)):
+            constant.add(node.id)
+    return constant
 
 
 # ---- the largest path -------------------------------------------------------------------

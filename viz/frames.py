@@ -15,12 +15,12 @@ from pathlib import Path
 
 from autograd import Value
 from viz.backends import render_source
+from viz.chain_rule import ChainRuleWriter
 from viz.describe import GraphDescription, NodeInfo, describe_sweep
 from viz.files import write_atomically
 from viz.fold import fold
 from viz.graph import MAX_NODES, check_size, graph_of, scale_of
 from viz.notebook import Frames
-from viz.style import format_number
 
 FRAME_PATTERN = "step{:04d}.svg"
 
@@ -41,11 +41,12 @@ def backprop_frames(root: Value, folder: str | os.PathLike,
     for old_frame in folder.glob("step*.svg"):
         old_frame.unlink()
     scale = scale_of(fold(complete))  # one scale for all frames: a colour keeps its meaning
+    writer = ChainRuleWriter.of(complete)
     paths = []
     for step, node in enumerate(reversed(complete.nodes)):
         frame = _frame(complete, done=len(complete.nodes) - step - 1)
         picture = graph_of(fold(frame), scale=scale, highlight=node.id,
-                           title=_caption(step, complete, node))
+                           title=_caption(step, len(complete.nodes), node, writer))
         path = folder / FRAME_PATTERN.format(step)
         write_atomically(path, render_source(picture.source, "svg"))
         paths.append(path)
@@ -67,12 +68,8 @@ def _frame(complete: GraphDescription, done: int) -> GraphDescription:
     return GraphDescription(nodes=nodes, edges=edges, root=complete.root)
 
 
-def _caption(step: int, complete: GraphDescription, node: NodeInfo) -> str:
-    """What happened at this step, with the chain rule's sum written out."""
-    name = node.label or f"{node.id} ({node.symbol or node.kind})"
-    heading = f"step {step + 1} of {len(complete.nodes)}: grad of {name} is complete"
-    if node.id == complete.root:
-        return f"{heading}: {format_number(node.grad)}, the seed (d output / d output = 1)"
-    shares = [edge.blame for edge in complete.edges if edge.child == node.id]
-    terms = " + ".join(format_number(share) for share in shares)
-    return f"{heading}: the sum of the blame it received, {terms} = {format_number(node.grad)}"
+def _caption(step: int, count: int, node: NodeInfo, writer: ChainRuleWriter) -> str:
+    """What happened at this step, then the chain rule behind the gradient just completed
+    (the same words as the explorer's and the tooltips'), one part per line."""
+    heading = f"step {step + 1} of {count}: the gradient of {writer.name(node.id)} is complete"
+    return f"{heading}\n{writer.words(node.id)}"

@@ -25,6 +25,7 @@ import graphviz
 
 from autograd import Value
 from viz.backends import render_source
+from viz.chain_rule import ChainRuleWriter
 from viz.describe import NodeInfo, describe_graph
 from viz.errors import GraphTooLargeError
 from viz.fold import GROUP_PREFIX, Flow, FoldedGraph, GroupInfo, fold
@@ -119,9 +120,10 @@ def graph_of(folded: FoldedGraph, scale: Scale | None = None, highlight: str | N
                        edge_attr={"fontname": "Helvetica", "fontsize": "10"})
     clusters = {"": graph}
     home = home_scopes(folded)
+    words = ChainRuleWriter.of_picture(folded)  # the tooltips' chain rules
     for node in folded.nodes:
         _draw_value(_cluster(clusters, home[node.id], element_ids), node, scale,
-                    node.id == highlight, element_ids)
+                    node.id == highlight, element_ids, words)
     for group in folded.groups:
         _draw_group(_cluster(clusters, parent_scope(group.scope), element_ids), group,
                     highlight, element_ids)
@@ -129,7 +131,7 @@ def graph_of(folded: FoldedGraph, scale: Scale | None = None, highlight: str | N
     computed = {node.id for node in folded.nodes if node.kind == "computed"}
     for index, flow in enumerate(folded.flows):
         ids = {"id": arrow_id(index)} if element_ids else {}
-        _draw_flow(graph, flow, scale, computed, flow.source == highlight, ids)
+        _draw_flow(graph, flow, scale, computed, flow.source == highlight, ids, words)
     if legend:
         _draw_legend(graph, folded, scale)
     return graph
@@ -145,14 +147,14 @@ def scale_of(folded: FoldedGraph) -> Scale:
 # Plain text labels, one fact per line: the wasm Graphviz has no HTML-like labels, and
 # every renderer must draw the same picture.
 def _draw_value(graph: graphviz.Digraph, node: NodeInfo, scale: Scale, marked: bool,
-                element_ids: bool) -> None:
+                element_ids: bool, words: ChainRuleWriter) -> None:
     """A Value's box (label, data, grad) and, if it was computed, its op node."""
     lines = [node.label] if node.label else []
     lines += [f"data {format_number(node.data)}", f"grad {format_number(node.grad)}"]
     graph.node(node.id, _lines(lines), shape="box", style=BORDER_STYLE[node.kind],
                peripheries="2" if node.kind == "parameter" else "1",
                fillcolor=fill_colour(node.grad, scale.largest_grad),
-               tooltip=_value_tooltip(node), **_marking(marked),
+               tooltip=_value_tooltip(node, words), **_marking(marked),
                **_element_id(node.id, element_ids))
     if node.kind == "computed":
         graph.node(op_id(node.id), graphviz.escape(node.symbol), shape="ellipse",
@@ -212,10 +214,12 @@ def _marking(marked: bool) -> dict[str, str]:
     return {"color": HIGHLIGHT, "penwidth": "4"} if marked else {}
 
 
-def _value_tooltip(node: NodeInfo) -> str:
+def _value_tooltip(node: NodeInfo, words: ChainRuleWriter) -> str:
+    """What the Value is and, once gradients are shown, the chain rule behind its grad."""
     what = node.kind if node.kind != "computed" else f"computed by {node.op}"
     where = f" in {node.scope}" if node.scope else ""
-    return f"{node.label or node.id}: {what}{where}"
+    about = f"{node.label or words.name(node.id)}: {what}{where}"
+    return about if node.grad is None else f"{about}\n{words.words(node.id)}"
 
 
 def op_id(node_id: str) -> str:
@@ -245,7 +249,7 @@ def _element_id(element: str, wanted: bool) -> dict[str, str]:
 
 # ---- arrows -----------------------------------------------------------------------------
 def _draw_flow(graph: graphviz.Digraph, flow: Flow, scale: Scale, computed: set[str],
-               marked: bool, extra: dict[str, str]) -> None:
+               marked: bool, extra: dict[str, str], words: ChainRuleWriter) -> None:
     """An arrow into an op (or a folded box), labelled with the blame it carried back.
 
     extra: more DOT attributes (the SVG id, when graph_of is asked for ids).
@@ -260,7 +264,7 @@ def _draw_flow(graph: graphviz.Digraph, flow: Flow, scale: Scale, computed: set[
     label_kind = "xlabel" if folded else "label"
     attributes = {"color": colour, "fontcolor": colour,
                   "penwidth": str(edge_width(blame, scale.largest_blame)),
-                  label_kind: _blame_label(flow), "tooltip": _blame_tooltip(flow)}
+                  label_kind: _blame_label(flow), "tooltip": _blame_tooltip(flow, words)}
     if marked:
         # A gold edge on either side of the sign colour: still readable as red or blue.
         attributes["color"] = f"{HIGHLIGHT}:{colour}:{HIGHLIGHT}"
@@ -276,13 +280,12 @@ def _blame_label(flow: Flow) -> str:
     return f"sum {format_number(blame)} ({len(flow.edges):,} edges)"
 
 
-def _blame_tooltip(flow: Flow) -> str:
+def _blame_tooltip(flow: Flow, words: ChainRuleWriter) -> str:
     """The chain rule behind a single arrow's label, for a reader hovering over it."""
     if len(flow.edges) > 1 or flow.blame is None:
         return f"{len(flow.edges):,} edges"
     (edge,) = flow.edges
-    return (f"blame = grad of parent x local derivative = {format_number(edge.parent_grad)} x "
-            f"{format_number(edge.local_derivative)} = {format_number(edge.blame)}")
+    return words.blame(edge)
 
 
 # ---- clusters ---------------------------------------------------------------------------
