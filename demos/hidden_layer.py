@@ -1,11 +1,13 @@
 """Lesson 3: a hidden layer. Two sigmoid neurons feed a sigmoid output neuron.
 
-    h1 = sigmoid(w1*x + b1)      h2 = sigmoid(w2*x + b2)
-    out = sigmoid(w3*h1 + w4*h2 + b3)      loss = (out - y)^2
+    h1 = sigmoid(w1 × x + b1)      h2 = sigmoid(w2 × x + b2)
+    out = sigmoid(w3 × h1 + w4 × h2 + b3)      loss = (out - y)^2
 
 with x = 1, y = 0 and the weights below. The gradient of w1 has to travel back through
-out and h1: d loss/d w1 = d loss/d out * d out/d h1 * d h1/d w1. backward() does exactly
+out and h1: d loss/d w1 = d loss/d out × d out/d h1 × d h1/d w1. backward() does exactly
 that for every weight at once; the graph and the explorer page show each share of blame.
+The input x is one Value read by both hidden neurons, so its gradient is the sum of the
+blame coming back along both paths.
 
 Run: python -m demos.hidden_layer   (or: blameflow lesson hidden_layer)
 """
@@ -30,7 +32,13 @@ def parameters(values: dict[str, float] = START) -> dict[str, Value]:
 
 
 def forward(p: dict[str, Value], x: float = X) -> dict[str, Value]:
-    """The network's forward pass; each neuron's nodes are grouped under a scope, as nn does."""
+    """The network's forward pass; each neuron's nodes are grouped under a scope, as nn does.
+
+    x becomes one input Value that both hidden neurons read: one node in the graph, whose
+    gradient adds up the blame from both of them (as a float, x would be copied into each
+    neuron as a separate, nameless constant).
+    """
+    x = Value(x, "x")
     with scope("layer0"):
         with scope("neuron0"):
             h1 = (p["w1"] * x + p["b1"]).sigmoid()
@@ -40,7 +48,7 @@ def forward(p: dict[str, Value], x: float = X) -> dict[str, Value]:
         out = (p["w3"] * h1 + p["w4"] * h2 + p["b3"]).sigmoid()
     loss = (out - TARGET) ** 2
     h1.label, h2.label, out.label, loss.label = "h1", "h2", "out", "loss"
-    return {"h1": h1, "h2": h2, "out": out, "loss": loss}
+    return {"x": x, "h1": h1, "h2": h2, "out": out, "loss": loss}
 
 
 def train(p: dict[str, Value], steps: int = TRAINING_STEPS,
@@ -66,14 +74,24 @@ def run(out: Path | None = None) -> dict[str, Any]:
     print("  backward: the real gradient of every parameter")
     for name, parameter in p.items():
         print(f"    d loss/d {name:<2} = {parameter.grad:+.6f}")
-    o, h1 = nodes["out"].data, nodes["h1"].data
-    print("  by hand, for w1: d loss/d out x d out/d h1 x d h1/d w1")
-    print("    = 2(out - y) x out(1 - out) w3 x h1(1 - h1) x")
-    print(f"    = {2 * (o - TARGET):.4f} x {o * (1 - o) * START['w3']:.4f} x "
-          f"{h1 * (1 - h1) * X:.4f} = {p['w1'].grad:+.6f}")
+    o, h1, h2 = nodes["out"].data, nodes["h1"].data, nodes["h2"].data
+    factors = [f"{2 * (o - TARGET):.4f}", f"{o * (1 - o) * START['w3']:.4f}",
+               f"{h1 * (1 - h1) * X:.4f}"]
+    print("  by hand, for w1 (× means times), one factor per step back:")
+    print("    d loss/d w1 = d loss/d out × d out/d h1          × d h1/d w1")
+    print("                = 2(out - y)   × (out(1 - out) × w3) × (h1(1 - h1) × x)")
+    print(f"                = {factors[0]:<12} × {factors[1]:<19} × {factors[2]:<16}"
+          f" = {p['w1'].grad:+.6f}")
+    dloss_dout = 2 * (o - TARGET)
+    through_h1 = dloss_dout * o * (1 - o) * START["w3"] * h1 * (1 - h1) * START["w1"]
+    through_h2 = dloss_dout * o * (1 - o) * START["w4"] * h2 * (1 - h2) * START["w2"]
+    print("  the input x feeds both hidden neurons, so its blame is the sum of two paths:")
+    print(f"    d loss/d x = (through h1) + (through h2) = {through_h1:+.6f} + "
+          f"({through_h2:+.6f}) = {nodes['x'].grad:+.6f}")
     pictures.graph(nodes["loss"], "graph.svg")
     pictures.explorer(nodes["loss"], "explorer.html")
     gradients = {name: parameter.grad for name, parameter in p.items()}
+    gradients["x"] = nodes["x"].grad
     forward_values = {name: node.data for name, node in nodes.items()}
     losses = train(parameters())
     print(f"  training, lr {LEARNING_RATE}: loss {losses[0]:.4f} -> {losses[-1]:.4f} "

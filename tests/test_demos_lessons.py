@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -38,6 +39,25 @@ def test_hidden_layer_forward_values_match_the_formulas():
     expected_w1 = 2 * out * out * (1 - out) * p["w3"] * h1 * (1 - h1)
     assert numbers["gradients"]["w1"] == pytest.approx(expected_w1)
     assert numbers["losses"][-1] < numbers["losses"][0] / 10
+
+
+def test_hidden_layer_has_one_input_x_whose_gradient_sums_both_paths(tmp_path, capsys):
+    numbers = hidden_layer.run(tmp_path)
+    p, h = hidden_layer.START, numbers["forward"]
+    out_blame = 2 * h["out"] * h["out"] * (1 - h["out"])  # d loss/d out × d out/d (its sum)
+    through_h1 = out_blame * p["w3"] * h["h1"] * (1 - h["h1"]) * p["w1"]
+    through_h2 = out_blame * p["w4"] * h["h2"] * (1 - h["h2"]) * p["w2"]
+    assert numbers["gradients"]["x"] == pytest.approx(through_h1 + through_h2)
+    printed = capsys.readouterr().out
+    assert f"{through_h1:+.6f} + ({through_h2:+.6f})" in printed
+    assert not any(line.rstrip().endswith(" x") for line in printed.splitlines()), printed
+    # The graph draws x once, as a labelled input, with the summed gradient.
+    svg = (tmp_path / "graph.svg").read_text()
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert texts.count("x") == 1
+    assert texts[texts.index("x") + 2] == f"grad {numbers['gradients']['x']:.4g}".replace(
+        "-", "&#45;")
+    assert "data 1" in texts and texts.count("data 1") == 1
 
 
 def test_hidden_layer_gradients_equal_pytorchs():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 
@@ -19,6 +20,9 @@ def test_neuron_lesson_numbers(tmp_path, capsys):
     assert numbers["grad_b"] == pytest.approx(2 * (a - 1) * a * (1 - a))
     printed = capsys.readouterr().out
     assert "0.7109" in printed and f"{numbers['grad_w']:.4f}" in printed
+    # Times is ×, never the letter x, which is the neuron's input.
+    assert "-0.5781 × 0.2055 × 2.0" in printed
+    assert not re.search(r"[\d)] x [\d(x]", printed), printed
 
 
 def test_python_m_demos_runs_the_neuron_lesson(tmp_path):
