@@ -39,7 +39,11 @@ def run(out: Path | None = None, progress: bool = True) -> dict[str, Any]:
     print(f"  {STEPS} steps in {seconds:.1f} s ({1000 * seconds / STEPS:.0f} ms per step): "
           f"loss {history.loss[0]:.4f} -> {history.loss[-1]:.4f}, accuracy {final:.0%}")
     pictures.history(history, "history.png")
-    pictures.boundary(model, X, y, "boundary.png", threshold=0.0)
+    # Hinge scores are not probabilities: the colours span the scores the model gives.
+    pictures.boundary(model, X, y, "boundary.png", threshold=0.0,
+                      class_names=("upper moon (label -1)", "lower moon (label +1)"),
+                      score_name="score",
+                      title=f"MLP(2, [16, 16, 1]) after {STEPS} steps")
     # The whole batch's graph, one box per layer: a few dozen boxes instead of ~10,000.
     batch_loss = loss([model(x) for x in X], y)
     batch_loss.backward()

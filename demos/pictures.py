@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import viz
+from viz.plots import plot_loss_curves
 
 
 class Pictures:
@@ -32,10 +33,16 @@ class Pictures:
         """Loss (and accuracy) per step as a PNG."""
         return self._save(name, lambda path: viz.plot_history(history, path))
 
-    def boundary(self, model: Any, X: Any, y: Any, name: str, threshold: float) -> Path | None:
-        """Where a two-input classifier says "positive", with the data on top, as a PNG."""
+    def curves(self, curves: dict[str, list[float]], name: str, **options: Any) -> Path | None:
+        """Several loss curves on one plot as a PNG (options go to plot_loss_curves)."""
+        return self._save(name, lambda path: plot_loss_curves(curves, path, **options))
+
+    def boundary(self, model: Any, X: Any, y: Any, name: str, threshold: float,
+                 **options: Any) -> Path | None:
+        """Where a two-input classifier says "positive", with the data on top, as a PNG
+        (options go to viz.plot_decision_boundary: class names, colour span, title)."""
         return self._save(name, lambda path: viz.plot_decision_boundary(
-            model, X, y, path, threshold=threshold))
+            model, X, y, path, threshold=threshold, **options))
 
     def _save(self, name: str, write: Any) -> Path | None:
         if self.folder is None:

@@ -10,9 +10,11 @@ Run: python -m demos.xor   (or: blameflow lesson xor)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from autograd import Value
 from demos.pictures import Pictures
 from nn import MLP, Adam, Module, Neuron, accuracy, bce_with_logits, fit, predict, xor
 
@@ -29,6 +31,11 @@ def train(model: Module) -> float:
     return accuracy(predict(model, X), y)
 
 
+def _probability(model: Module) -> Callable[[list[float]], Value]:
+    """The model's probability for class 1: sigmoid of its output, a logit."""
+    return lambda point: model(point).sigmoid()
+
+
 def run(out: Path | None = None) -> dict[str, Any]:
     """Print the lesson, save both decision boundaries; return accuracies and files."""
     pictures = Pictures(out)
@@ -43,9 +50,16 @@ def run(out: Path | None = None) -> dict[str, Any]:
     hidden = train(network)
     print(f"  a hidden layer of 4 relu neurons ({len(network.parameters())} parameters), "
           f"{STEPS} Adam steps: accuracy {hidden:.0%}")
-    # Outputs are logits: a score above 0 means class 1.
-    pictures.boundary(neuron, X, y, "boundary_single_neuron.png", threshold=0.0)
-    pictures.boundary(network, X, y, "boundary_hidden_layer.png", threshold=0.0)
+    print("  In the pictures the colour is the probability the model gives to XOR = 1:")
+    print("  white means 50/50. The lone neuron is pale everywhere: it cannot do better")
+    print("  than an unsure 50% anywhere, so it learned to say so: at the four corners it says")
+    corners = ", ".join(f"{_probability(neuron)(x).data:.3f}" for x in X)
+    print(f"  P(XOR = 1) = {corners}.")
+    for model, name, title in ((neuron, "boundary_single_neuron.png", "one neuron"),
+                               (network, "boundary_hidden_layer.png", "a hidden layer of 4")):
+        pictures.boundary(_probability(model), X, y, name, threshold=0.5, colour_span=0.5,
+                          score_name="P(XOR = 1)", title=title,
+                          class_names=("XOR = 0", "XOR = 1"), axis_names=("x0", "x1"))
     return {"single_neuron_accuracy": lone, "hidden_layer_accuracy": hidden,
             "files": pictures.written}
 

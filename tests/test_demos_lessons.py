@@ -20,9 +20,29 @@ def test_training_loop_lowers_the_loss_and_compares_learning_rates(capsys):
     assert len(losses) == training_loop.EPOCHS
     assert all(later < earlier for earlier, later in zip(losses, losses[1:]))
     assert set(numbers["final_losses"]) == set(training_loop.LEARNING_RATES)
-    assert numbers["final_losses"][1.0] == losses[-1]
+    assert numbers["final_losses"][training_loop.LEARNING_RATE] == losses[-1]
     printed = capsys.readouterr().out
-    assert f"{losses[0]:.6f}" in printed and f"{losses[-1]:.6f}" in printed
+    assert f"{losses[0]:.6g}" in printed and f"{losses[-1]:.6g}" in printed
+
+
+def _rises(losses: list[float]) -> int:
+    """How many steps made the loss go up."""
+    return sum(later > earlier for earlier, later in zip(losses, losses[1:]))
+
+
+def test_learning_rates_creep_converge_overshoot_and_diverge(tmp_path):
+    numbers = training_loop.run(tmp_path)
+    small, good, large, huge = (numbers["runs"][lr] for lr in training_loop.LEARNING_RATES)
+    start = good[0]
+    # Too small: always down, but far behind the good rate.
+    assert _rises(small) == 0 and small[-1] > 1000 * good[-1]
+    assert _rises(good) == 0 and good[-1] < 1e-8
+    # Too large: the loss goes up again and again and never settles.
+    assert _rises(large) >= 10 and min(large[-10:]) > 1e-4
+    # Far too large: worse than the start after one step, and stuck there.
+    assert huge[1] > 4 * start and huge[-1] > 4 * start
+    assert max(huge[-10:]) - min(huge[-10:]) < 1e-6
+    assert numbers["files"] == [tmp_path / "loss.png"] and (tmp_path / "loss.png").exists()
 
 
 def test_hidden_layer_forward_values_match_the_formulas():
@@ -73,11 +93,16 @@ def test_hidden_layer_gradients_equal_pytorchs():
         assert ours[name] == pytest.approx(float(tensor.grad), rel=1e-12, abs=1e-15), name
 
 
-def test_xor_needs_a_hidden_layer(capsys):
-    numbers = xor.run(None)
+def test_xor_needs_a_hidden_layer(capsys, tmp_path):
+    numbers = xor.run(tmp_path)
     assert numbers["single_neuron_accuracy"] <= 0.75
     assert numbers["hidden_layer_accuracy"] == 1.0
-    assert "100%" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "100%" in printed
+    # The lone neuron is unsure everywhere, and the lesson says so with its numbers.
+    assert "P(XOR = 1) = 0.500, 0.500, 0.500, 0.500." in printed
+    assert [path.name for path in numbers["files"]] == [
+        "boundary_single_neuron.png", "boundary_hidden_layer.png"]
 
 
 def test_moons_reaches_full_accuracy(capsys):

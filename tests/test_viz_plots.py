@@ -13,6 +13,7 @@ import pytest
 
 from autograd import Value
 from viz import plot_decision_boundary, plot_history
+from viz.plots import plot_loss_curves
 from viz.style import NEGATIVE, POSITIVE
 
 matplotlib = pytest.importorskip("matplotlib", reason="plots need pip install blameflow[plot]")
@@ -113,15 +114,22 @@ def test_history_without_loss_says_what_it_needs(tmp_path: Path) -> None:
         plot_history(SimpleNamespace(accuracy=[0.5]), tmp_path / "x.png")
 
 
+def pixel_at(figure, path: Path, x: float, y: float) -> tuple[float, float, float]:
+    """The colour in the saved PNG at the data point (x, y) of the figure's main axes."""
+    column, row = figure.axes[0].transData.transform((x, y))
+    width, height = png_size(path)
+    return pixel(path, column / width, 1 - row / height)
+
+
 def test_decision_boundary_separates_the_two_sides(tmp_path: Path) -> None:
     # Score x1: positive on the right, negative on the left; the points sit in the corners.
     X = [[-2.0, -2.0], [-2.0, 2.0], [2.0, -2.0], [2.0, 2.0]]
     y = [-1, -1, 1, 1]
     path = tmp_path / "boundary.png"
-    plot_decision_boundary(lambda point: Value(point[0]) * 1.0, X, y, path, figsize=(4, 4),
-                           dpi=60)
+    figure = plot_decision_boundary(lambda point: Value(point[0]) * 1.0, X, y, path,
+                                    figsize=(4, 4), dpi=60)
     assert png_size(path) == (240, 240)
-    left, right = pixel(path, 0.3, 0.5), pixel(path, 0.75, 0.5)
+    left, right = pixel_at(figure, path, -1.0, 0.0), pixel_at(figure, path, 1.0, 0.0)
     assert left[2] > left[0], f"left half should be blue-ish ({NEGATIVE}), got {left}"
     assert right[0] > right[2], f"right half should be red-ish ({POSITIVE}), got {right}"
 
@@ -135,11 +143,74 @@ def test_threshold_moves_the_boundary(tmp_path: Path) -> None:
         return [Value(point[0]).sigmoid()]  # a one-output network may return a list
 
     at_half, at_high = tmp_path / "half.png", tmp_path / "high.png"
-    plot_decision_boundary(model, X, y, at_half, threshold=0.5)
-    plot_decision_boundary(model, X, y, at_high, threshold=0.9)
-    spot = (0.65, 0.3)  # x1 a little above 0
-    assert pixel(at_half, *spot)[0] > pixel(at_half, *spot)[2]
-    assert pixel(at_high, *spot)[2] > pixel(at_high, *spot)[0]
+    half = plot_decision_boundary(model, X, y, at_half, threshold=0.5)
+    high = plot_decision_boundary(model, X, y, at_high, threshold=0.9)
+    spot = (0.6, 0.1)  # x1 a little above 0
+    assert pixel_at(half, at_half, *spot)[0] > pixel_at(half, at_half, *spot)[2]
+    assert pixel_at(high, at_high, *spot)[2] > pixel_at(high, at_high, *spot)[0]
+
+
+def test_decision_boundary_says_what_it_shows(tmp_path: Path) -> None:
+    # Axis names, class names, the accuracy on the points, a colour bar naming the score,
+    # and the black boundary line where the score crosses the threshold.
+    X, y = [[-1.0, 0.0], [1.0, 0.0], [0.5, 1.0]], [0, 1, 0]
+    figure = plot_decision_boundary(lambda point: point[0], X, y, tmp_path / "b.png",
+                                    class_names=("cats", "dogs"), score_name="dogness",
+                                    axis_names=("width", "height"), title="pets")
+    axes, colour_bar = figure.axes
+    assert axes.get_xlabel() == "width" and axes.get_ylabel() == "height"
+    assert axes.get_title() == ("pets\naccuracy 67% (2 of 3)\n"
+                                "black line: the boundary, dogness = 0")
+    assert "dogness" in colour_bar.get_ylabel()
+    (legend,) = figure.legends
+    assert [text.get_text() for text in legend.get_texts()] == ["cats", "dogs"]
+    boundary = [c for c in axes.collections if "LineCollection" in type(c).__name__
+                or getattr(c, "levels", None) is not None and len(c.levels) == 1]
+    assert boundary, "no boundary line drawn"
+
+
+def test_the_legend_hides_no_point(tmp_path: Path) -> None:
+    # XOR's corners fill the whole picture: a legend inside it would cover one of them.
+    X, y = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 1, 0]
+    figure = plot_decision_boundary(lambda point: point[0] - point[1], X, y,
+                                    tmp_path / "xor.png")
+    (legend,) = figure.legends
+    box = legend.get_window_extent()  # where saving the PNG drew it, in pixels
+    axes = figure.axes[0]
+    for point in X:
+        column, row = axes.transData.transform(point)
+        assert not box.contains(column, row), f"the legend covers {point}"
+
+
+def test_an_unsure_model_is_pale_and_the_title_says_where_the_boundary_is(
+        tmp_path: Path) -> None:
+    # Probabilities within 0.01 of 0.5 everywhere: with colour_span=0.5 the picture stays
+    # almost white instead of painting "sure" colours on tiny differences.
+    X, y = [[0.0, 0.0], [1.0, 1.0]], [0, 1]
+    path = tmp_path / "unsure.png"
+    figure = plot_decision_boundary(lambda point: 0.505 + 0.001 * point[0], X, y, path,
+                                    threshold=0.5, colour_span=0.5, score_name="P(1)")
+    assert "no boundary in view: P(1) > 0.5 everywhere" in figure.axes[0].get_title()
+    red, green, blue = pixel_at(figure, path, 0.5, 0.5)
+    assert min(red, green, blue) > 0.9, f"an unsure model should look pale, got {red, green, blue}"
+
+
+def test_loss_curves_mark_a_run_that_diverged(tmp_path: Path) -> None:
+    curves = {"lr 0.1": [1.0, 0.5, 0.25], "lr 10": [1.0, 30.0, float("inf")],
+              "lr 5": [1.0, 2.0, 2.0]}
+    path = tmp_path / "curves.png"
+    figure = plot_loss_curves(curves, path, notes={"lr 5": "stuck"}, figsize=(5, 4), dpi=50)
+    assert png_size(path) == (250, 200)
+    axes = figure.axes[0]
+    assert axes.get_yscale() == "log"
+    lines = {line.get_label(): line for line in axes.get_lines()}
+    assert list(lines["lr 10"].get_ydata()) == [1.0, 30.0]  # cut at its last finite loss
+    notes = {text.get_text() for text in axes.texts}
+    assert notes == {"stuck", "inf at step 3"}
+    (legend,) = figure.legends
+    assert [text.get_text() for text in legend.get_texts()] == list(curves)
+    with pytest.raises(ValueError, match="no curves given"):
+        plot_loss_curves({})
 
 
 def test_decision_boundary_rejects_bad_input(tmp_path: Path) -> None:

@@ -14,8 +14,9 @@ w*dpi by h*dpi pixels (so (8, 4) at 100 dpi is 800 x 400).
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,10 +52,60 @@ def plot_history(history: Any, path: str | os.PathLike | None = None,
     return _saved(figure, path)
 
 
+def plot_loss_curves(curves: Mapping[str, Sequence[float]],
+                     path: str | os.PathLike | None = None, title: str = "loss per step",
+                     log_scale: bool = True, notes: Mapping[str, str] | None = None,
+                     figsize: tuple[float, float] = (5.4, 3.9), dpi: int = 180) -> PlotFigure:
+    """Several loss curves on one plot (one run per learning rate, say); return the Figure.
+
+    curves: name -> the loss at each step ("lr 0.1" -> [0.3, 0.2, ...]).
+    log_scale: a logarithmic loss axis, so that 1e-10 and 0.1 both show; a loss of exactly
+        0 cannot be drawn on it and leaves a gap.
+    notes: name -> a few words written at the end of that curve, with a cross: what went
+        wrong ("diverged: stuck"). A curve that reaches NaN or infinity is cut at its last
+        finite loss and marked there without being asked.
+    """
+    path = _check_png_path(path)
+    if not curves:
+        raise ValueError("plot_loss_curves: no curves given; pass {name: [loss per step]}")
+    notes = dict(notes or {})
+    figure = _figure(figsize, dpi)
+    axes = figure.subplots()
+    for index, (name, values) in enumerate(curves.items()):
+        losses = [float(v) for v in values]
+        finite = _finite_prefix(losses)
+        if len(finite) < len(losses):
+            notes.setdefault(name, f"{losses[len(finite)]} at step {len(finite) + 1}")
+        colour = _curve_colour(index)
+        steps = range(1, len(finite) + 1)
+        axes.plot(steps, finite, color=colour, linewidth=2, label=name)
+        if name in notes and finite:
+            axes.plot([len(finite)], [finite[-1]], marker="X", markersize=11, color=colour,
+                      markeredgecolor="black")
+            # Below and to the left of the cross: inside the plot, wherever the curve ends.
+            axes.annotate(notes[name], (len(finite), finite[-1]), textcoords="offset points",
+                          xytext=(-8, -10), ha="right", va="top", fontsize=10,
+                          color="black", fontweight="bold",
+                          bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.85})
+    if log_scale:
+        axes.set_yscale("log")
+    axes.set_xlabel("step")
+    axes.set_ylabel("loss (log scale)" if log_scale else "loss")
+    axes.set_title(title)
+    axes.grid(alpha=0.3)
+    figure.legend(loc="outside lower center", ncols=2, fontsize=10)
+    return _saved(figure, path)
+
+
 def plot_decision_boundary(model: Callable[[list[float]], Any], X: Sequence[Sequence[float]],
                            y: Sequence[float], path: str | os.PathLike | None = None,
                            threshold: float = 0.0, resolution: int = 60,
-                           figsize: tuple[float, float] = (5, 5), dpi: int = 100) -> PlotFigure:
+                           figsize: tuple[float, float] = (4.8, 4.8), dpi: int = 180,
+                           class_names: tuple[str, str] | None = None,
+                           score_name: str = "score", colour_span: float | None = None,
+                           axis_names: tuple[str, str] = ("x0 (first input)",
+                                                          "x1 (second input)"),
+                           title: str = "") -> PlotFigure:
     """Plot where a two-input classifier says "positive", with the data on top; return
     the Figure.
 
@@ -66,7 +117,18 @@ def plot_decision_boundary(model: Callable[[list[float]], Any], X: Sequence[Sequ
         with labels -1/1, 0.5 for a sigmoid output with labels 0/1. The same rule colours
         the points: a label above threshold is drawn as positive, so both conventions work.
     resolution: the grid has resolution x resolution points (each is one model call).
-    The grid is evaluated under no_grad(): no graph is kept, so it is quick and small.
+    class_names: (negative, positive) for the legend; by default the labels ("label -1").
+    score_name: what the score is, for the colour bar ("P(class 1)").
+    colour_span: the colours go from threshold - colour_span (deepest blue) through white
+        at the threshold to threshold + colour_span (deepest red); a score beyond them gets
+        the deepest colour. None: the largest distance from the threshold on the grid. Give
+        it for scores with a meaning (0.5 for a probability) so that an unsure model looks
+        pale rather than sure.
+    title: a first line for the title; the accuracy on X is always added to it.
+
+    The black line is the boundary, where the score equals the threshold; the title says
+    so when the whole picture is on one side. The grid is evaluated under no_grad(): no
+    graph is kept, so it is quick and small.
     """
     path = _check_png_path(path)
     points = _points(X)
@@ -75,25 +137,40 @@ def plot_decision_boundary(model: Callable[[list[float]], Any], X: Sequence[Sequ
                          f"labels in y; give one label per point")
     if resolution < 2:
         raise ValueError(f"resolution must be at least 2 (grid points per side), got {resolution}")
+    if colour_span is not None and not colour_span > 0:
+        raise ValueError(f"colour_span is a distance from the threshold and must be above 0, "
+                         f"got {colour_span!r}")
     xs, ys = _grid_axis(points, 0, resolution), _grid_axis(points, 1, resolution)
     with no_grad():
         scores = [[_score(model, [x, y_]) for x in xs] for y_ in ys]
+        said_positive = [_score(model, list(point)) > threshold for point in points]
+    positive = [label > threshold for label in y]
     figure = _figure(figsize, dpi)
-    from matplotlib.colors import TwoSlopeNorm  # _figure has checked matplotlib is there
-
     axes = figure.subplots()
-    levels = _levels(scores, threshold)
-    # Centre the colours on the threshold: blue below it, white at it, red above.
-    centred = TwoSlopeNorm(vcenter=threshold, vmin=levels[0], vmax=levels[-1])
-    axes.contourf(xs, ys, scores, levels=levels, cmap="RdBu_r", norm=centred, alpha=0.35)
-    axes.contour(xs, ys, scores, levels=[threshold], colors="black", linewidths=1.5)
-    for positive, colour in ((True, POSITIVE), (False, NEGATIVE)):
-        chosen = [point for point, label in zip(points, y) if (label > threshold) == positive]
-        axes.scatter([p[0] for p in chosen], [p[1] for p in chosen], s=14, color=colour,
-                     edgecolors="white", linewidths=0.5,
-                     label=f"label > {threshold:g}" if positive else f"label <= {threshold:g}")
-    axes.set_title(f"decision boundary: score = {threshold:g}")
-    axes.legend(loc="upper right", fontsize=8)
+    span = colour_span or max(abs(s - threshold) for row in scores for s in row) or 1.0
+    levels = [threshold + span * (i - 10) / 10 for i in range(21)]
+    filled = axes.contourf(xs, ys, scores, levels=levels, cmap="RdBu_r", extend="both",
+                           alpha=0.6)
+    colour_bar = figure.colorbar(filled, ax=axes, shrink=0.85,
+                                 ticks=[levels[0], threshold, levels[-1]])
+    colour_bar.set_label(f"{score_name} (white: {threshold:g}, the boundary)")
+    axes.contour(xs, ys, scores, levels=[threshold], colors="black", linewidths=2)
+    names = class_names or _class_names(y, threshold)
+    for side, colour, marker, name in ((False, NEGATIVE, "o", names[0]),
+                                       (True, POSITIVE, "s", names[1])):
+        chosen = [point for point, label in zip(points, positive) if label == side]
+        axes.scatter([p[0] for p in chosen], [p[1] for p in chosen], color=colour,
+                     marker=marker, s=90 if len(points) <= 20 else 28, edgecolors="black",
+                     linewidths=0.7, label=name, zorder=3)
+    axes.set_xlabel(axis_names[0])
+    axes.set_ylabel(axis_names[1])
+    correct = sum(said == truth for said, truth in zip(said_positive, positive))
+    lines = [title] if title else []
+    lines.append(f"accuracy {correct / len(points):.0%} ({correct} of {len(points)})")
+    lines.append(_boundary_caption(scores, threshold, score_name))
+    axes.set_title("\n".join(lines), fontsize=11)
+    # Below the plot, not on it: a legend inside the axes can hide a data point.
+    figure.legend(loc="outside lower center", ncols=2, fontsize=10)
     return _saved(figure, path)
 
 
@@ -159,13 +236,39 @@ def _score(model: Callable[[list[float]], Any], point: list[float]) -> float:
                         f"{type(score).__name__}: {score!r}") from None
 
 
-def _levels(scores: list[list[float]], threshold: float) -> list[float]:
-    """Fill levels for the scores, with the threshold as one of the boundaries."""
+def _class_names(y: Sequence[float], threshold: float) -> tuple[str, str]:
+    """("label -1", "label 1"): the labels found on each side of the threshold."""
+    def name(side: bool) -> str:
+        found = sorted({label for label in y if (label > threshold) == side})
+        return "label " + " or ".join(f"{label:g}" for label in found) if found else \
+            ("label <= " if not side else "label > ") + f"{threshold:g}"
+
+    return name(False), name(True)
+
+
+def _boundary_caption(scores: list[list[float]], threshold: float, score_name: str) -> str:
+    """What the black line is, or why there is none: the grid is all on one side."""
     flat = [s for row in scores for s in row]
-    low, high = min(min(flat), threshold) - 1e-9, max(max(flat), threshold) + 1e-9
-    below = [low + (threshold - low) * i / 5 for i in range(5)]
-    above = [threshold + (high - threshold) * i / 5 for i in range(6)]
-    return below + above
+    if min(flat) > threshold:
+        return f"no boundary in view: {score_name} > {threshold:g} everywhere"
+    if max(flat) <= threshold:
+        return f"no boundary in view: {score_name} <= {threshold:g} everywhere"
+    return f"black line: the boundary, {score_name} = {threshold:g}"
+
+
+def _finite_prefix(values: list[float]) -> list[float]:
+    """values up to (not including) the first NaN or infinity."""
+    for index, value in enumerate(values):
+        if not math.isfinite(value):
+            return values[:index]
+    return values
+
+
+def _curve_colour(index: int) -> Any:
+    """The index-th colour of matplotlib's "tab10" set: ten colours easy to tell apart."""
+    from matplotlib import colormaps  # _figure has checked matplotlib is there
+
+    return colormaps["tab10"](index % 10)
 
 
 def _figure(figsize: tuple[float, float], dpi: int) -> PlotFigure:
