@@ -9,6 +9,8 @@ request but the one for the file itself.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import shutil
@@ -21,9 +23,13 @@ from test_viz_render import renderer  # noqa: F401 (a fixture: dot, then wasm)
 
 import autograd
 from autograd import Value, scope, topological_order
+from nn import MLP, hinge, l2, moons
 from viz import GraphTooLargeError, RendererNotFoundError, available_renderer, explore
+from viz.chain_rule import ChainRuleWriter
+from viz.describe import describe_sweep
+from viz.style import format_number
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "out" / "explorer"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "out" / "screens"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync"]
@@ -99,32 +105,52 @@ def page_data(path: Path) -> dict:
     return json.loads(data)
 
 
+def level(data: dict, collapse: str | None) -> dict:
+    (found,) = [level for level in data["levels"] if level["collapse"] == collapse]
+    return found
+
+
 def test_embedded_json_parses_and_holds_the_graphs_numbers(tmp_path: Path) -> None:
     values = neuron()
     root = values["o"]
     data = page_data(explore(root, tmp_path / "neuron.html"))
     order = topological_order(root)
-    assert data["forward"] == [f"n{i}" for i in range(len(order))]
-    assert data["backward"] == data["forward"][::-1]
-    assert data["root"] == data["forward"][-1]
-    for node, info in zip(order, data["nodes"]):
-        assert (info["label"], info["data"], info["grad"]) == (node.label, node.data, node.grad)
-    (into_w1,) = [edge for edge in data["edges"]
-                  if data["nodes"][int(edge["child"][1:])]["label"] == "w1"]
-    assert float(into_w1["blameText"]) == pytest.approx(values["w1"].grad, rel=1e-3)
-    assert into_w1["arrow"] is not None  # drawn, so the page can light it up
+    ids = ids_of(root)
+    every_value = level(data, None)
+    assert data["levels"][data["initial"]] is not None and every_value["collapse"] is None
+    # Unfolded, a box is a Value: the forward steps go in topological order.
+    boxes = every_value["boxes"]
+    assert [boxes[index]["value"] for index in every_value["forward"]] == list(ids.values())
+    assert every_value["backward"] == every_value["forward"][::-1]
+    for node in order:
+        shown = data["values"][ids[node]]
+        assert (shown["dataText"], shown["gradText"]) == (format_number(node.data),
+                                                          format_number(node.grad))
+    writer = ChainRuleWriter.of(describe_sweep(root))
+    w1 = data["values"][ids[values["w1"]]]
+    assert w1["chainRule"] == writer.words(ids[values["w1"]])  # the one writer's words
+    assert w1["formula"] == "w1 is a parameter: -3"
 
 
-def test_page_fetches_nothing(tmp_path: Path) -> None:
+def test_a_policy_allows_only_the_bundled_script_and_style(tmp_path: Path) -> None:
+    text = explore(neuron()["o"], tmp_path / "neuron.html").read_text(encoding="utf-8")
+    (policy,) = re.findall(r'http-equiv="Content-Security-Policy" content="([^"]*)"', text)
+    assert "default-src 'none'" in policy and "unsafe" not in policy
+    (script,) = re.findall(r"<script>(.*?)</script>", text, re.DOTALL)
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in policy
+
+
+def test_page_fetches_nothing_and_links_nowhere(tmp_path: Path) -> None:
     """The only web addresses are the SVG's namespace names, which are never fetched."""
     text = explore(neuron()["o"], tmp_path / "neuron.html").read_text(encoding="utf-8")
-    namespaces = ['xmlns="http://www.w3.org/2000/svg"',
-                  'xmlns:xlink="http://www.w3.org/1999/xlink"']
-    for namespace in namespaces:
-        assert text.count(namespace) == 1
+    for namespace in ['xmlns="http://www.w3.org/2000/svg"',
+                      'xmlns:xlink="http://www.w3.org/1999/xlink"',
+                      'xmlns:ns0="http://www.w3.org/2000/svg"']:
         text = text.replace(namespace, "")
     assert not re.search(r"(https?:|ftp:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.IGNORECASE)
-    assert not re.search(r"<link|<img|<iframe|\bsrc=|@import|url\(", text, re.IGNORECASE)
+    assert not re.search(r"<link|<img|<iframe|<a\b|\bsrc=|href|@import|url\(", text,
+                         re.IGNORECASE)
     assert "<!DOCTYPE svg" not in text  # Graphviz's DTD reference is dropped
 
 
@@ -136,12 +162,12 @@ def test_labels_are_escaped_in_the_file(tmp_path: Path) -> None:
     assert text.count("</script>") == 2  # the end of the data and of the page's script
     assert text.count("</style>") == 1
     assert '<b id="injected">' not in text
-    labels = [node["label"] for node in page_data(tmp_path / "hostile.html")["nodes"]]
-    assert x.label in labels and "</style>y" in labels
+    names = [value["name"] for value in page_data(tmp_path / "hostile.html")["values"].values()]
+    assert x.label in names and "</style>y" in names
 
 
-def test_values_that_share_a_label_get_different_names(tmp_path: Path) -> None:
-    """Scopes tell apart two "w"; ids tell apart a batch's "x" made in no scope."""
+def test_values_that_share_a_label_are_told_apart_without_ids(tmp_path: Path) -> None:
+    """Scopes tell apart two "w"; a count tells apart a batch's "x" made in no scope."""
     x0, x1 = Value(2.0, "x"), Value(4.0, "x")
     with scope("neuron0"):
         first = Value(1.0, "w", kind="parameter") * x0
@@ -149,22 +175,29 @@ def test_values_that_share_a_label_get_different_names(tmp_path: Path) -> None:
         second = Value(3.0, "w", kind="parameter") * x1
     total = first + second + 5.0
     total.label = "total"
-    names = {node["id"]: node["name"] for node in
-             page_data(explore(total, tmp_path / "shared.html"))["nodes"]}
+    shown = page_data(explore(total, tmp_path / "shared.html"))["values"]
     ids = ids_of(total)
     (w0, _), (w1, _) = first.children, second.children
-    assert (names[ids[w0]], names[ids[w1]]) == ("w in neuron0", "w in neuron1")
-    assert (names[ids[x0]], names[ids[x1]]) == (f"x ({ids[x0]})", f"x ({ids[x1]})")
-    assert names[ids[first]] == f"w in neuron0 * x ({ids[x0]})"  # unlabelled: its expression
-    assert names[ids[total.children[1]]] == "5"  # an unlabelled constant is its number
+    assert shown[ids[w0]]["description"].startswith("w in neuron0")
+    assert shown[ids[w1]]["description"].startswith("w in neuron1")
+    assert shown[ids[x0]]["description"] == "x (value 1 of the 2 labelled x)"
+    assert shown[ids[first]]["name"] == "w × x"  # unlabelled: its expression
+    assert shown[ids[total.children[1]]]["name"] == "5"  # an unlabelled constant: its number
+    assert not any(re.search(r"\bn\d+\b", value["chainRule"] + value["description"])
+                   for value in shown.values())
 
 
-def test_long_expressions_are_named_by_op_and_scope(tmp_path: Path) -> None:
+def test_expressions_are_named_by_op_and_their_scope_said_apart(tmp_path: Path) -> None:
     loss = two_layers()
-    names = {node["id"]: node["name"] for node in
-             page_data(explore(loss, tmp_path / "layers.html"))["nodes"]}
-    dots = sorted(names[node_id] for node, node_id in ids_of(loss).items() if node.op == "dot")
-    assert dots == ["dot in layer0/neuron0", "dot in layer0/neuron1", "dot in layer1/neuron0"]
+    shown = page_data(explore(loss, tmp_path / "layers.html"))["values"]
+    dots = sorted(shown[node_id]["description"] for node, node_id in ids_of(loss).items()
+                  if node.op == "dot")
+    assert [dot[dot.index("the dot"):] for dot in dots] == [
+        "the dot node in layer0/neuron0", "the dot node in layer0/neuron1",
+        "the dot node in layer1/neuron0"]
+    for value in shown.values():
+        fractions = re.findall(r"d[ (]?[^=]*?/d", value["chainRule"].split("where")[0])
+        assert not any("layer" in fraction for fraction in fractions), value["chainRule"]
 
 
 def test_explore_leaves_grads_alone_and_shows_a_fresh_sweep(tmp_path: Path) -> None:
@@ -172,8 +205,8 @@ def test_explore_leaves_grads_alone_and_shows_a_fresh_sweep(tmp_path: Path) -> N
     f = a * b
     data = page_data(explore(f, tmp_path / "f.html"))
     assert (a.grad, b.grad, f.grad) == (0.0, 0.0, 0.0)  # backward() was never called
-    grads = {node["label"]: node["grad"] for node in data["nodes"]}
-    assert grads == {"a": -2.0, "b": 3.0, "": 1.0}
+    grads = {value["name"]: value["gradText"] for value in data["values"].values()}
+    assert grads == {"a": "-2", "b": "3", "L": "1"}
 
 
 def test_too_large_graph_raises_with_advice_and_writes_nothing(tmp_path: Path) -> None:
@@ -193,6 +226,38 @@ def test_no_renderer_says_how_to_install_one(tmp_path: Path, no_renderer: None) 
 def test_explore_takes_a_value(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="got float"):
         explore(1.0, tmp_path / "page.html")
+
+
+def test_each_fold_level_is_laid_out_on_its_own(tmp_path: Path) -> None:
+    """Folding gives the space back: the folded levels' pictures are smaller."""
+    data = page_data(explore(two_layers(), tmp_path / "layers.html"))
+    assert [level["collapse"] for level in data["levels"]] == [None, "neuron", "layer"]
+    text = (tmp_path / "layers.html").read_text(encoding="utf-8")
+    widths = [float(width) for width in
+              re.findall(r'<div class="view" id="view-v\d" hidden><svg [^>]*?viewBox="'
+                         r'[-\d.]+ [-\d.]+ ([\d.]+)', text)]
+    assert len(widths) == 3 and widths[0] > widths[1] > widths[2]
+
+
+def moons_loss(samples: int = 100) -> Value:
+    """demos/moons.py's graph: the hinge loss over the batch, plus the L2 penalty."""
+    X, y = moons(samples, noise=0.1, signed=True)
+    model = MLP(2, [16, 16, 1], activation="relu", seed=7)
+    return hinge([model(x) for x in X], y) + 1e-4 * l2(model.parameters())
+
+
+def test_moons_folded_by_layer_is_small_and_steps_by_box(tmp_path: Path) -> None:
+    path = explore(moons_loss(), tmp_path / "moons.html", collapse="layer")
+    assert path.stat().st_size < 2_000_000
+    data = page_data(path)
+    by_layer = level(data, "layer")
+    boxes = len(by_layer["boxes"])
+    assert boxes <= 10 and len(by_layer["forward"]) == len(by_layer["backward"]) == boxes
+    # The neuron level has thousands of arrows: the page says why it is not offered.
+    assert any("by neuron" in note and "arrows" in note for note in data["missing"])
+    parameter = next(value for value in data["values"].values() if value["kind"] == "parameter")
+    assert re.search(r"\+ \d+ more terms totalling -?[0-9.e+-]+ = ", parameter["chainRule"])
+    assert "largest of" in parameter["chainRule"]
 
 
 @pytest.fixture
@@ -229,8 +294,8 @@ def open_page(browser) -> Iterator[Callable]:
     """
     pages, problems = [], []
 
-    def opener(path: Path):
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
+    def opener(path: Path, size: tuple[int, int] = (1400, 900)):
+        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
         url = path.resolve().as_uri()
         page.on("console", lambda message: problems.append(f"console {message.type}: "
                                                            f"{message.text}")
@@ -257,9 +322,14 @@ def current_step(page) -> int:
     return int(page.get_attribute("body", "data-step"))
 
 
+def box(node_id: str, view: int = 0) -> str:
+    """The selector of a Value's (or folded scope's) box in the SVG of a fold level."""
+    return f"svg g.node[id='v{view}-{node_id}']"
+
+
 def inspect(page, node_id: str) -> dict[str, str]:
     """Click a box in the graph; return what the inspector shows."""
-    page.click(f"svg g.node[id='{node_id}']")
+    page.click(box(node_id))
     fields = ("name", "kind", "data", "grad", "formula", "chain")
     return {field: page.inner_text(f"#inspector-{field}") for field in fields}
 
@@ -280,20 +350,23 @@ def test_backward_pass_to_the_end_shows_each_values_real_numbers(
         assert shown["name"] == name
         assert float(shown["data"]) == pytest.approx(value.data, rel=1e-3, abs=1e-9)
         assert float(shown["grad"]) == pytest.approx(value.grad, rel=1e-3, abs=1e-9)
-    # grad(w1) = grad(x1 * w1) x d (x1 * w1)/d w1 = 0.5 x 2 = 1
-    chain = inspect(page, ids[values["w1"]])["chain"]
-    match = re.fullmatch(rf"grad\(w1\) = grad\(x1 \* w1\) x d \(x1 \* w1\)/d w1 = "
-                         rf"{NUMBER} x {NUMBER} = {NUMBER}", chain)
+    # do/d w1 = do/d(x1 × w1) × d(x1 × w1)/d w1 = 0.5 × 2 = 1: × for times, never x or *.
+    chain = inspect(page, ids[values["w1"]])["chain"].splitlines()
+    match = re.fullmatch(rf"do/d w1 = do/d\(x1 × w1\) × d\(x1 × w1\)/d w1 = "
+                         rf"{NUMBER} × {NUMBER} = {NUMBER}", chain[0])
     assert match, chain
     upstream, local, total = map(float, match.groups())
     assert upstream == pytest.approx(values["x1w1"].grad, rel=1e-3)
     assert local == pytest.approx(values["x1"].data, rel=1e-3)
     assert total == pytest.approx(values["w1"].grad, rel=1e-3)
-    assert inspect(page, ids[root])["chain"].startswith("grad(o) = 1 (the seed")
+    # ... and the product along the path from the output, with its numbers.
+    assert chain[1].startswith("do/d w1 along the largest path = do/dn × ")
+    assert chain[1].endswith(f"= {format_number(values['w1'].grad)} (the only path)")
+    assert inspect(page, ids[root])["chain"].startswith("do/do = 1: the seed")
     # The product's children, each with its local derivative: the other factor.
     inspect(page, ids[values["x1w1"]])
     children = page.inner_text("#inspector-children").splitlines()
-    assert children == ["x1 d (x1 * w1)/d x1 = -3", "w1 d (x1 * w1)/d w1 = 2"]
+    assert children == ["x1 d(x1 × w1)/d x1 = -3", "w1 d(x1 × w1)/d w1 = 2"]
     page.click("#inspector-children button >> text=w1")  # a child's button inspects it
     assert page.inner_text("#inspector-name") == "w1"
 
@@ -303,9 +376,9 @@ def test_a_value_used_twice_shows_a_sum_of_two_terms(open_page, tmp_path: Path) 
     ids = ids_of(values["f"])
     page = open_page(explore(values["f"], tmp_path / "twice.html"))
     page.keyboard.press("End")
-    chain = inspect(page, ids[values["a"]])["chain"]
-    match = re.fullmatch(rf"grad\(a\) = grad\(ab\) x d ab/d a \+ grad\(f\) x d f/d a = "
-                         rf"{NUMBER} x {NUMBER} \+ {NUMBER} x {NUMBER} = {NUMBER}", chain)
+    chain = inspect(page, ids[values["a"]])["chain"].splitlines()[0]
+    match = re.fullmatch(rf"df/da = df/d ab × d ab/da \+ df/df × df/da = "
+                         rf"{NUMBER} × {NUMBER} \+ {NUMBER} × {NUMBER} = {NUMBER}", chain)
     assert match, chain
     grad_ab, b, grad_f, one, total = map(float, match.groups())
     assert (grad_ab, b, grad_f, one) == (values["ab"].grad, values["b"].data, 1.0, 1.0)
@@ -313,12 +386,12 @@ def test_a_value_used_twice_shows_a_sum_of_two_terms(open_page, tmp_path: Path) 
 
 
 def is_pending(page, node_id: str) -> bool:
-    return page.eval_on_selector(f"svg g[id='{node_id}']",
+    return page.eval_on_selector(box(node_id),
                                  "element => element.classList.contains('pending')")
 
 
-def box_texts(page, node_id: str) -> list[str]:
-    return page.eval_on_selector_all(f"svg g[id='{node_id}'] text",
+def box_texts(page, node_id: str, view: int = 0) -> list[str]:
+    return page.eval_on_selector_all(f"{box(node_id, view)} text",
                                      "texts => texts.map(text => text.textContent)")
 
 
@@ -329,6 +402,7 @@ def test_keys_step_and_step_back_and_buttons_reset(open_page, tmp_path: Path) ->
     count = len(forward)
     page = open_page(explore(values["o"], tmp_path / "neuron.html"))
     assert [is_pending(page, node_id) for node_id in forward] == [True] * count
+    assert box_texts(page, forward[0])[-2:] == ["data -", "grad -"]  # nothing known yet
     step(page, 3)
     assert current_step(page) == 3
     assert [is_pending(page, node_id) for node_id in forward[:4]] == [False] * 3 + [True]
@@ -369,73 +443,67 @@ def test_play_runs_to_the_end_and_stops(open_page, tmp_path: Path) -> None:
     assert current_step(page) == 2 * len(ids_of(values["f"]))
 
 
-def is_hidden(page, element_id: str) -> bool:
-    return page.locator(f"svg [id='{element_id}']").is_hidden()
+def visible_view(page) -> str:
+    return page.eval_on_selector(".view:not([hidden])", "view => view.id")
 
 
-def test_scope_frames_fold_and_unfold(open_page, tmp_path: Path) -> None:
+def test_folding_swaps_in_the_level_laid_out_alone(open_page, tmp_path: Path) -> None:
+    """Folding by neuron shows that level's own picture (smaller: the space comes back),
+    at the same point of the passes; unfolding brings the Values back."""
     loss = two_layers()
-    ids = ids_of(loss)
-    inner = [ids[node] for node in ids if node.scope == "layer0/neuron0"]
-    outer = [ids[node] for node in ids if node.scope == "layer1/neuron0"]
     page = open_page(explore(loss, tmp_path / "layers.html"))
     page.keyboard.press("End")
-    scopes = page.eval_on_selector_all("#scope-list button",
-                                       "buttons => buttons.map(b => b.dataset.scope)")
-    assert scopes == ["layer0", "layer0/neuron0", "layer0/neuron1", "layer1", "layer1/neuron0"]
-    page.click("#scope-list button[data-scope='layer0/neuron0']")
-    assert all(is_hidden(page, node_id) for node_id in inner)
-    assert not any(is_hidden(page, node_id) for node_id in outer)
-    summary = page.locator("svg [id='cluster_layer0/neuron0'] text.fold-summary")
-    assert summary.is_visible() and "values folded" in summary.text_content()
-    # Fold the layer around it, then unfold the layer: the neuron stays folded.
-    page.click("#scope-list button[data-scope='layer0']")
-    assert is_hidden(page, "cluster_layer0/neuron1")
-    page.click("#scope-list button[data-scope='layer0']")
-    assert not is_hidden(page, "cluster_layer0/neuron1")
-    assert all(is_hidden(page, node_id) for node_id in inner)
-    # The frame's name in the graph unfolds it too.
-    page.click("svg [id='cluster_layer0/neuron0'] > text:not(.fold-summary)")
-    assert not any(is_hidden(page, node_id) for node_id in inner)
-    assert not summary.is_visible()
-    assert page.inner_text("#scope-list button[data-scope='layer0/neuron0']") == "fold"
+    assert visible_view(page) == "view-v0"
+    page.click("#level-buttons button >> text='by neuron'")
+    assert visible_view(page) == "view-v1"
+    assert page.get_attribute("#level-buttons button[data-level='1']", "aria-checked") == "true"
+    boxes = page.locator("#view-v1 g.group-box, #view-v1 g.value-box").count()
+    assert current_step(page) == 2 * boxes  # still at the end, now counted in boxes
+    assert not any(text.endswith("grad -") for text in box_texts(page, "group/layer0/neuron0", 1))
+    page.keyboard.press("Home")
+    assert any(text.endswith("grad -") for text in box_texts(page, "group/layer0/neuron0", 1))
+    page.click("#level-buttons button >> text='every value'")
+    assert visible_view(page) == "view-v0"
+    assert current_step(page) == 0
 
 
 def test_folded_boxes_step_and_inspect(open_page, tmp_path: Path) -> None:
     loss = two_layers()
     page = open_page(explore(loss, tmp_path / "folded.html", collapse="neuron"))
     group = "group/layer0/neuron0"
-    assert any(text.endswith("grad -") for text in box_texts(page, group))
+    assert visible_view(page) == "view-v1"
+    assert any(text.endswith("grad -") for text in box_texts(page, group, 1))
     page.keyboard.press("End")
-    assert not any(text.endswith("grad -") for text in box_texts(page, group))
-    page.click(f"svg g.node[id='{group}']")
-    assert page.inner_text("#group-name") == "neuron0"
-    members = page.eval_on_selector_all("#group-members button",
-                                        "buttons => buttons.map(b => b.textContent)")
-    # Every neuron has a "b": the scope tells them apart.
-    assert "w1 in layer0/neuron0" in members and "b in layer0/neuron0" in members
-    page.click("#group-members button >> text='b in layer0/neuron0'")
-    assert page.inner_text("#inspector-name") == "b in layer0/neuron0"
+    assert not any(text.endswith("grad -") for text in box_texts(page, group, 1))
+    page.click(box(group, 1))
+    assert page.inner_text("#group-name") == "neuron0 (layer0/neuron0)"
+    parameters = page.eval_on_selector_all("#group-parameters button",
+                                           "buttons => buttons.map(b => b.textContent)")
+    assert len(parameters) == 3 and all("in layer0/neuron0" in text for text in parameters)
+    page.click("#group-parameters button >> text=/^b in layer0/")
+    assert page.inner_text("#inspector-name") == "b"
     b = next(node for node in topological_order(loss)
              if node.scope == "layer0/neuron0" and node.label == "b")
     loss.backward()
     assert float(page.inner_text("#inspector-grad")) == pytest.approx(b.grad, rel=1e-3)
+    # Unfold: the finer level, with the Value selected in it.
+    page.click(box(group, 1))
+    page.click("#button-unfold")
+    assert visible_view(page) == "view-v0"
 
 
 @pytest.mark.parametrize("collapse", [None, "neuron", "layer"])
-def test_every_box_answers_a_click_and_every_frame_folds(open_page, tmp_path: Path,
+def test_every_box_answers_a_click_and_every_level_shows(open_page, tmp_path: Path,
                                                          collapse: str | None) -> None:
     """However the graph is folded, nothing on the page raises (open_page checks)."""
     page = open_page(explore(two_layers(), tmp_path / "layers.html", collapse=collapse))
     page.keyboard.press("End")
-    boxes = page.locator("svg g.node")
-    for index in range(boxes.count()):
-        boxes.nth(index).dispatch_event("click")
-        assert page.locator("#inspector-hint").is_hidden()  # something is inspected
-    frames = page.locator("#scope-list button")
-    for index in [*range(frames.count()), *reversed(range(frames.count()))]:
-        frames.nth(index).click()
-    assert page.locator("svg .folded-away").count() == 0  # all unfolded again
+    for level_button in range(page.locator("#level-buttons button").count()):
+        page.locator("#level-buttons button").nth(level_button).click()
+        boxes = page.locator(".view:not([hidden]) g.node")
+        for index in range(boxes.count()):
+            boxes.nth(index).dispatch_event("click")
+            assert page.locator("#inspector-hint").is_hidden()  # something is inspected
     page.keyboard.press("Home")
     assert current_step(page) == 0
 
@@ -453,20 +521,175 @@ def test_a_hostile_label_is_shown_as_text(open_page, tmp_path: Path) -> None:
     assert box_texts(page, ids_of(y)[x])[0] == label
 
 
-def test_screenshot_for_a_person_to_look_at(open_page, tmp_path: Path) -> None:
-    values = neuron()
-    ids = ids_of(values["o"])
-    page = open_page(explore(values["o"], tmp_path / "neuron.html"))
-    step(page, len(ids) + 5)  # in the middle of the backward pass
-    inspect(page, ids[values["w1"]])
-    page.wait_for_timeout(300)  # let the fade transitions finish
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "explorer.png"))
-    loss = two_layers()
-    page = open_page(explore(loss, tmp_path / "layers.html"))
+HOSTILE_SCOPE = """<a> URL="javascript:document.title='pwned'" label=<b>"""
+HOSTILE_LABEL = "</script><script>document.title='pwned'</script>"
+
+
+@pytest.mark.parametrize("collapse", [None, "layer"])
+def test_hostile_scope_names_and_labels_run_nothing(open_page, tmp_path: Path,
+                                                    collapse: str | None) -> None:
+    """Click every box, level and button: the title stays, no dialog opens, and open_page
+    checks that no console error and no request happened."""
+    x = Value(0.5, HOSTILE_LABEL)
+    with scope(HOSTILE_SCOPE), scope("neuron0"):
+        w = Value(2.0, HOSTILE_LABEL, kind="parameter")
+        out = (x * w).tanh()
+    out.label = HOSTILE_LABEL
+    page = open_page(explore(out, tmp_path / "scope.html", collapse=collapse))
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    title = page.title()
+    assert title == f"blameflow explorer: {HOSTILE_LABEL}"  # the label, as text
     page.keyboard.press("End")
-    page.click("#scope-list button[data-scope='layer0/neuron1']")
-    inspect(page, ids_of(loss)[loss])
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(SCREENSHOTS / "explorer-layers.png"))
-    assert (SCREENSHOTS / "explorer.png").stat().st_size > 10_000
+    for level_button in range(page.locator("#level-buttons button").count()):
+        page.locator("#level-buttons button").nth(level_button).click()
+        for selector in (".view:not([hidden]) g.node", ".view:not([hidden]) g.cluster text"):
+            elements = page.locator(selector)
+            for index in range(elements.count()):
+                elements.nth(index).dispatch_event("click")
+                # Every button the inspector now shows (members, unfold, ...).
+                page.evaluate("""() => document.querySelectorAll(
+                    '#inspector button').forEach((button) => button.click())""")
+    assert page.title() == title and dialogs == []
+    assert page.evaluate("() => document.querySelectorAll('a, script:not([type])').length") == 1
+
+
+# ---- reading it: size of the text, zoom and pan, a phone, the keyboard ----------------------
+def box_text_pixels(page) -> float:
+    """The size on screen of a box's text in the graph shown: font-size × zoom, CSS px."""
+    return page.evaluate("""() => {
+        const text = document.querySelector(
+            '.view:not([hidden]) g.value-box text, .view:not([hidden]) g.group-box text');
+        return parseFloat(text.getAttribute('font-size')) * text.getScreenCTM().a;
+    }""")
+
+
+def view_box(page) -> str:
+    return page.get_attribute(".view:not([hidden]) svg", "viewBox")
+
+
+@pytest.mark.parametrize("lesson", ["neuron", "hidden_layer"])
+def test_the_first_view_is_readable_at_1280_by_720(open_page, tmp_path: Path,
+                                                   lesson: str) -> None:
+    root = lesson_graph(lesson)
+    page = open_page(explore(root, tmp_path / f"{lesson}.html"), size=(1280, 720))
+    assert box_text_pixels(page) >= 11
+    # The output is in view.
+    pane = page.locator("#graph-pane").bounding_box()
+    output = page.locator(".view:not([hidden]) g.node").last.bounding_box()
+    assert pane["x"] <= output["x"] and output["x"] + output["width"] <= pane["x"] + pane["width"]
+
+
+def lesson_graph(lesson: str) -> Value:
+    if lesson == "neuron":
+        from demos import neuron as neuron_lesson
+        return neuron_lesson.build()["loss"]
+    from demos import hidden_layer
+    return hidden_layer.forward(hidden_layer.parameters())["loss"]
+
+
+def test_wheel_buttons_and_keys_zoom_and_dragging_pans(open_page, tmp_path: Path) -> None:
+    page = open_page(explore(lesson_graph("hidden_layer"), tmp_path / "hidden.html"),
+                     size=(1280, 720))
+    start = view_box(page)
+    size = box_text_pixels(page)
+    page.mouse.move(500, 400)
+    page.mouse.wheel(0, -300)
+    assert box_text_pixels(page) > size  # zoomed in
+    page.click("#button-zoom-out")
+    page.click("#button-zoom-out")
+    assert box_text_pixels(page) < size * 1.3
+    zoomed_out = box_text_pixels(page)
+    page.keyboard.press("+")
+    assert box_text_pixels(page) > zoomed_out
+    page.keyboard.press("0")  # fit: the whole graph
+    fitted = view_box(page)
+    assert fitted != start
+    page.mouse.move(400, 400)
+    page.mouse.down()
+    page.mouse.move(300, 350, steps=5)
+    page.mouse.up()
+    x0, y0 = map(float, fitted.split()[:2])
+    x1, y1 = map(float, view_box(page).split()[:2])
+    assert x1 > x0 and y1 > y0  # dragged left and up: the view moved right and down
+
+
+def test_the_view_follows_the_step(open_page, tmp_path: Path) -> None:
+    page = open_page(explore(lesson_graph("hidden_layer"), tmp_path / "hidden.html"),
+                     size=(1280, 720))
+    pane = page.locator("#graph-pane").bounding_box()
+    for _ in range(40):
+        page.keyboard.press("ArrowRight")
+        current = page.locator(".view:not([hidden]) g.value-box.current").bounding_box()
+        assert pane["x"] <= current["x"] and current["x"] + current["width"] <= \
+            pane["x"] + pane["width"] and pane["y"] <= current["y"] + current["height"] / 2 \
+            <= pane["y"] + pane["height"]
+
+
+def test_on_a_phone_the_graph_has_the_width_and_the_panel_is_a_sheet(
+        open_page, tmp_path: Path) -> None:
+    page = open_page(explore(lesson_graph("hidden_layer"), tmp_path / "hidden.html"),
+                     size=(390, 844))
+    assert page.locator("#graph-pane").bounding_box()["width"] >= 0.95 * 390
+    sheet = page.locator("#side").bounding_box()
+    assert sheet["y"] > 844 / 3 and sheet["width"] >= 0.95 * 390  # along the bottom
+    page.click("#button-close-panel")
+    assert page.locator("#side").is_hidden()
+    page.click("#button-panel")
+    assert page.locator("#side").is_visible()
+
+
+def test_tab_reaches_a_box_that_says_its_numbers_and_enter_inspects_it(
+        open_page, tmp_path: Path) -> None:
+    values = neuron()
+    page = open_page(explore(values["o"], tmp_path / "neuron.html"))
+    page.keyboard.press("End")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.matches('g.node')"):
+            break
+    label = page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+    value = values["x1"]  # the first box in the page
+    assert label == f"x1 (x1): data {format_number(value.data)}, " \
+                    f"grad {format_number(value.grad)}" or \
+        (label.startswith("x1") and "data 2" in label and "grad -1.5" in label), label
+    page.keyboard.press("Enter")
+    assert page.inner_text("#inspector-name") == "x1"
+
+
+def test_keys_act_only_while_the_page_has_the_focus(browser, tmp_path: Path) -> None:
+    """In a notebook the page is a sandboxed iframe: keys pressed outside it are not its."""
+    from viz.notebook import sandboxed_frame
+
+    page_html = explore(neuron()["o"]).html
+    host = tmp_path / "notebook.html"
+    host.write_text(f"<button id='outside'>a notebook cell</button>"
+                    f"{sandboxed_frame(page_html, 'explorer')}", encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(host.resolve().as_uri())
+        frame = page.frame_locator("iframe")
+        frame.locator("body").wait_for()
+        page.focus("#outside")
+        page.keyboard.press("ArrowRight")
+        assert frame.locator("body").get_attribute("data-step") == "0"
+        frame.locator("#phase").click()  # the learner clicks into the page
+        page.keyboard.press("ArrowRight")
+        assert frame.locator("body").get_attribute("data-step") == "1"
+    finally:
+        page.close()
+
+
+def test_screenshots_for_a_person_to_look_at(open_page, tmp_path: Path) -> None:
+    """out/screens/: the lessons' pages at a laptop's and a phone's size (benchmarks/
+    explorer_pages.py adds the folded moons page and a long chain)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for lesson in ("neuron", "hidden_layer"):
+        path = explore(lesson_graph(lesson), tmp_path / f"{lesson}.html")
+        for width, height in ((1280, 720), (390, 844)):
+            page = open_page(path, size=(width, height))
+            step(page, 12)
+            page.wait_for_timeout(300)  # let the fade transitions finish
+            shot = SCREENSHOTS / f"{lesson}-{width}x{height}.png"
+            page.screenshot(path=str(shot))
+            assert shot.stat().st_size > 10_000

@@ -167,6 +167,11 @@ class ChainRuleWriter:
                 f"{format_number(edge.local_derivative)} = {format_number(edge.blame)}")
         return "\n".join([line, *mentions.where()])
 
+    def local(self, edge: EdgeInfo) -> str:
+        """One local derivative with its number: "d(x × w)/dw = 2"."""
+        return (f"{_fraction(self._names[edge.parent], self._names[edge.child])} = "
+                f"{format_number(edge.local_derivative)}")
+
     def _one_hop(self, node_id: str, mentions: _Mentions) -> str:
         """dL/dv as the sum over v's uses, the largest terms first when there are many."""
         terms = _terms(self.out_of[node_id])
@@ -218,8 +223,8 @@ def _short_names(nodes: list[NodeInfo], into: dict[str, list[EdgeInfo]],
     names: dict[str, str] = {}
     precedence: dict[str, int] = {}  # of an unlabelled infix expression's outer op
     for node in nodes:
-        if node.label:
-            names[node.id] = node.label.rsplit("/", 1)[-1] or node.label
+        if node.label:  # nn's "layer0/neuron3/w1" made in scope "layer0/neuron3": "w1"
+            names[node.id] = node.label.removeprefix(f"{node.scope}/") or node.label
         elif node.id == root:
             names[node.id] = OUTPUT
         elif node.kind == "constant":
@@ -268,7 +273,7 @@ def _descriptions(nodes: list[NodeInfo], names: dict[str, str]) -> dict[str, str
     seen: Counter = Counter()
     descriptions = {}
     for node in nodes:
-        where = node.scope or (node.label.rsplit("/", 1)[0] if "/" in node.label else "")
+        where = node.scope
         if node.label:
             seen[node.label] += 1
             text = f"{names[node.id]} in {where}" if where else names[node.id]

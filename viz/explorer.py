@@ -3,54 +3,61 @@
     >>> explore(loss, "out/loss.html")        # open the file in any browser, even offline
 
 The page shows the graph as render() draws it, and lets the learner
-- step the forward pass (each Value lights up, in topological order, with its data) and
-  the backward pass (each gradient fills in, in reverse order, and the arrows whose blame
-  made it up light up): buttons, or the keys right (step), left (step back), space (play);
-- click a Value to read its label, op, data, grad, children and parents, and the chain
-  rule behind its gradient written out with its numbers:
-      grad(w1) = grad(z) x d z/d w1 = 0.25 x 2 = 0.5
-- fold and unfold the frames around scopes (neurons, layers).
+- step the forward pass (each box lights up, in order, with its data) and the backward
+  pass (each box's gradient fills in, in reverse order, and the arrows whose blame made
+  it up light up): buttons, or the keys right (step), left (step back), space (play);
+- click a Value (or Tab to it and press Enter) to read its label, op, data, grad, and the
+  chain rule behind its gradient written out with its numbers (viz/chain_rule.py):
+      dL/dw = dL/dz × dz/dw = 0.25 × 2 = 0.5
+- zoom (wheel, pinch, +/- buttons and keys) and pan (drag) like a map; the view follows
+  the box being computed or blamed;
+- fold the graph by neuron or by layer and unfold it again.
 
-Everything is worked out here, in Python: Graphviz lays the graph out and draws it as SVG,
-and every number and sentence the page shows is written into it as JSON. The browser only
-shows, hides and recolours what is already there, so a graph at the viz node cap stays
-quick to step through. The script and style (viz/assets) are copied into the page: it
-fetches nothing, from the network or from disk.
+A step is one drawn box: with the graph folded by layer, one step computes (forward) or
+completes (backward) a whole layer, so a batch of a hundred samples is a few steps.
+
+Everything is worked out here, in Python: Graphviz lays out each fold level as its own
+SVG, and every number and sentence the page shows is written into it as JSON (in a
+<script type="application/json">, which browsers never run). The page's script only
+shows, hides and recolours what is already there and swaps one SVG for another. The
+script and style (viz/assets) are copied into the page and allowed by their hashes in
+its content-security policy: the page fetches nothing and runs nothing else.
 """
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import hashlib
 import json
 import math
 import os
 import re
-from collections import Counter, defaultdict
+import xml.etree.ElementTree as ET
 from html import escape
 from importlib import resources
 from typing import Any
 
 from autograd import Value
 from viz.backends import render_source
+from viz.chain_rule import ChainRuleWriter
 from viz.describe import EdgeInfo, GraphDescription, NodeInfo, describe_sweep
 from viz.files import write_atomically
-from viz.fold import FoldedGraph, fold
-from viz.graph import (
-    MAX_NODES,
-    arrow_id,
-    check_size,
-    cluster_id,
-    graph_of,
-    home_scopes,
-    op_arrow_id,
-    op_id,
-    parent_scope,
-)
+from viz.fold import FoldedGraph, GroupInfo, fold
+from viz.graph import MAX_NODES, arrow_id, check_size, graph_of, op_arrow_id, op_id
 from viz.notebook import ExplorerPage, SavedFile
 from viz.style import format_number
 
-# Unlabelled Values are named by their expression up to this length (see _names).
-MAX_NAME_LENGTH = 32
-INFIX_SYMBOLS = ("+", "-", "*", "/", "**")
+# The fold levels a page can offer, finest first, and what the page calls them.
+LEVELS = (None, "neuron", "layer")
+LEVEL_NAMES = {None: "every value", "neuron": "by neuron", "layer": "by layer"}
+# A level the caller did not ask for is offered only if Graphviz can draw it readably:
+# thousands of arrows between folded boxes make megabytes of SVG and a tangle.
+MAX_ARROWS = 1000
+# A folded box's inspector lists this many of its outputs and of its parameters.
+LISTED = 8
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
 # The page is this template with each {{name}} replaced (see _fill_template).
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
@@ -67,8 +74,8 @@ def explore(root: Value, path: str | os.PathLike | None = None, collapse: str | 
     backprop_frames): d root / d node, whether or not backward() has run, and no .grad
     is changed.
     collapse: None shows every Value; "neuron" or "layer" draws each such scope as one box
-        (see draw_graph); stepping still visits every Value, and a folded box lights up
-        when all of its Values have.
+        (see draw_graph). The page opens at this level and offers the others that can be
+        drawn (each laid out on its own, so folding gives the space back).
     max_nodes: the most boxes to draw; a bigger graph raises GraphTooLargeError, which
         says how to make it smaller. Without Graphviz (system dot or blameflow[wasm]) it
         raises RendererNotFoundError, which says how to install one; no file is written.
@@ -77,18 +84,18 @@ def explore(root: Value, path: str | os.PathLike | None = None, collapse: str | 
         raise TypeError(f"explore takes a Value (the output of your computation), "
                         f"got {type(root).__name__}")
     description = describe_sweep(root)
-    folded = fold(description, collapse)
-    check_size(folded, max_nodes, collapse)
-    picture = graph_of(folded, legend=False, element_ids=True)
-    svg = render_source(picture.source, "svg").decode("utf-8")
+    levels = fold_levels(description, collapse, max_nodes)
+    writer = ChainRuleWriter.of(description)
+    views = [_view(description, folded, level) for level, folded in levels]
     title = f"blameflow explorer: {root.label or 'your graph'}"
-    page = _fill_template(_asset("explorer.html"), {
-        "title": escape(title),
-        "style": _asset("explorer.css"),
-        "svg": _inline_svg(svg),
-        "data": script_json(page_data(description, folded)),
-        "script": _asset("explorer.js"),
-    })
+    data = {
+        "title": title,
+        "levels": [view.data for view in views],
+        "initial": [level for level, _ in levels].index(collapse),
+        "missing": _missing_levels(description, [level for level, _ in levels]),
+        "values": _values_data(description, writer, views),
+    }
+    page = _page(title, [view.svg for view in views], data)
     if path is None:
         return ExplorerPage(page)
     path = SavedFile(path)
@@ -96,217 +103,102 @@ def explore(root: Value, path: str | os.PathLike | None = None, collapse: str | 
     return path
 
 
-# ---- what the page knows: plain data, turned into JSON ----------------------------------
-def page_data(description: GraphDescription, folded: FoldedGraph) -> dict[str, Any]:
-    """Every number, sentence and SVG id the page's script needs, as JSON-ready data.
-
-    nodes: one per Value in topological order, with the texts the page shows, the box
-        it is drawn in and the indices of its edges (children: edges into it, parents:
-        edges out of it).
-    edges: one per argument of an operation, with its blame and the SVG arrow drawing it
-        (None when both ends are folded into one box, where no arrow is drawn).
-    boxes: each drawn box with the Values in it and the SVG ids that light up with it.
-    clusters: each scope frame with every SVG id inside it (hidden when it is folded).
-    forward, backward: the order of the two passes (backward is forward reversed).
-    """
-    nodes, edges = description.nodes, description.edges
-    children, parents = defaultdict(list), defaultdict(list)
-    for index, edge in enumerate(edges):
-        children[edge.parent].append(index)
-        parents[edge.child].append(index)
-    names, operands = _names(nodes, {node.id: [edges[i] for i in children[node.id]]
-                                      for node in nodes})
-    box_of = _box_of(folded)
-    arrow_of = {(edge.child, edge.parent, edge.position): arrow_id(index)
-                for index, flow in enumerate(folded.flows) for edge in flow.edges}
-    return {
-        "root": description.root,
-        "nodes": [_node_data(node, names, operands, box_of[node.id], children[node.id],
-                             parents[node.id], edges, description.root) for node in nodes],
-        "edges": [_edge_data(edge, arrow_of.get((edge.child, edge.parent, edge.position)))
-                  for edge in edges],
-        "boxes": _boxes_data(folded, box_of),
-        "clusters": _clusters_data(folded),
-        "forward": [node.id for node in nodes],
-        "backward": [node.id for node in reversed(nodes)],
-    }
-
-
-def _names(nodes: list[NodeInfo],
-           into: dict[str, list[EdgeInfo]]) -> tuple[dict[str, str], dict[str, str]]:
-    """What the page calls each Value, alone ("x1 * w1") and inside a formula ("(x1 * w1)").
-
-    A label is the best name. An unlabelled Value is named by how it was made, from its
-    children's names, while that stays short: the learner can see "x1 * w1" in the
-    graph, but not an id such as "n2". A longer expression is named by its op and scope
-    if that is unique ("dot in layer0/neuron3"), else by op and id ("dot_n7"). An
-    unlabelled constant is its number.
-    """
-    names = {node.id: _own_name(node) for node in nodes}
-    _tell_apart(nodes, names)
-    operands = dict(names)
-    unnamed = Counter((node.op, node.scope) for node in nodes if names[node.id] is None)
-    for node in nodes:  # topological order: children are named first
-        if names[node.id] is not None:
+# ---- fold levels: which pictures the page holds ------------------------------------------
+def fold_levels(description: GraphDescription, collapse: str | None,
+                max_nodes: int) -> list[tuple[str | None, FoldedGraph]]:
+    """The fold levels the page offers, finest first: the one asked for (which must fit
+    in max_nodes, or GraphTooLargeError says what to do), and each other level that fits
+    in max_nodes and MAX_ARROWS, folds some real scope and differs from the finer ones."""
+    asked = fold(description, collapse)
+    check_size(asked, max_nodes, collapse)
+    levels, seen = [], set()
+    for level in LEVELS:
+        folded = asked if level == collapse else fold(description, level)
+        boxes = _boxes_of(folded)
+        if level != collapse and not _worth_offering(folded, max_nodes, boxes, seen):
             continue
-        expression = _expression(node, [operands[edge.child] for edge in into[node.id]])
-        if len(expression) <= MAX_NAME_LENGTH:
-            names[node.id], operands[node.id] = expression, f"({expression})"
-        elif node.scope and unnamed[node.op, node.scope] == 1:
-            # The one dot of a neuron: "dot in layer0/neuron3".
-            names[node.id] = operands[node.id] = f"{node.op} in {node.scope}"
-        else:
-            names[node.id] = operands[node.id] = f"{node.op}_{node.id}"
-    return names, operands
+        seen.add(boxes)
+        levels.append((level, folded))
+    return levels
 
 
-def _own_name(node: NodeInfo) -> str | None:
-    """A Value's name on its own: label, constant's number or leaf id; None if computed."""
-    if node.label:
-        return node.label
-    if node.kind == "constant":
-        return format_number(node.data)
-    return node.id if node.kind != "computed" else None
+def _boxes_of(folded: FoldedGraph) -> frozenset[str]:
+    return frozenset([node.id for node in folded.nodes] + [g.id for g in folded.groups])
 
 
-def _tell_apart(nodes: list[NodeInfo], names: dict[str, str | None]) -> None:
-    """Give Values that share a label different names: add the scope, then if two are
-    still alike (a batch's inputs "x0", one per sample), the id as well.
+def _worth_offering(folded: FoldedGraph, max_nodes: int, boxes: frozenset[str],
+                    seen: set[frozenset[str]]) -> bool:
+    folds_a_scope = not folded.groups or any(group.scope for group in folded.groups)
+    return (folded.box_count <= max_nodes and len(folded.flows) <= MAX_ARROWS
+            and folds_a_scope and boxes not in seen)
 
-    Two "w1" in a chain rule would not say which weight is meant.
+
+def _missing_levels(description: GraphDescription, offered: list[str | None]) -> list[str]:
+    """Why each level the page does not offer is missing, for the page to say so."""
+    notes = []
+    for level in LEVELS:
+        if level in offered:
+            continue
+        folded = fold(description, level)
+        if folded.groups and not any(group.scope for group in folded.groups):
+            continue  # no neuron or layer scopes to fold
+        notes.append(f"{LEVEL_NAMES[level]}: {folded.box_count:,} boxes and "
+                     f"{len(folded.flows):,} arrows, too many to draw here "
+                     f"(explore(root, path, collapse={level!r}) draws it alone)")
+    return notes
+
+
+# ---- one fold level: its SVG and what the page needs to step through it -----------------
+@dataclasses.dataclass
+class _View:
+    """One fold level: its SVG markup, its data for the page, and each Value's box."""
+
+    svg: str
+    data: dict[str, Any]
+    box_of: dict[str, int]  # Value id -> index of the box it is drawn in
+
+
+def _view(description: GraphDescription, folded: FoldedGraph, level: str | None) -> _View:
+    """Lay out one fold level and work out its steps.
+
+    A step is one box: forward, it is computed once the last of its Values is; backward,
+    it is complete once the first of them (the last the reverse sweep reaches) is. So
+    boxes are stepped in the order of their last Value forward, of their first backward.
     """
-    qualifiers = (lambda node: f"{names[node.id]} in {node.scope}" if node.scope
-                  else names[node.id],
-                  lambda node: f"{names[node.id]} ({node.id})")
-    for qualify in qualifiers:
-        counts = Counter(names[node.id] for node in nodes if node.label)
-        for node in nodes:
-            if node.label and counts[names[node.id]] > 1:
-                names[node.id] = qualify(node)
-
-
-def _expression(node: NodeInfo, arguments: list[str]) -> str:
-    """node's op applied to its arguments: "x * w" for a binary operator, else "tanh(z)"."""
-    if len(arguments) == 2 and node.symbol in INFIX_SYMBOLS:
-        return f" {node.symbol} ".join(arguments)
-    return f"{node.symbol or node.op}({', '.join(arguments)})"
-
-
-def _node_data(node: NodeInfo, names: dict[str, str], operands: dict[str, str], box: str,
-               children: list[int], parents: list[int], edges: list[EdgeInfo],
-               root: str) -> dict[str, Any]:
-    return {
-        "id": node.id, "name": names[node.id], "operand": operands[node.id],
-        "label": node.label, "kind": node.kind,
-        "op": node.op, "symbol": node.symbol, "math": node.math, "scope": node.scope,
-        "data": _finite(node.data), "grad": _finite(node.grad),
-        "dataText": format_number(node.data), "gradText": format_number(node.grad),
-        "box": box, "children": children, "parents": parents,
-        "formula": _formula(node, names, operands, [edges[i] for i in children]),
-        "chainRule": chain_rule(node, names, operands, [edges[i] for i in parents],
-                                node.id == root),
-    }
-
-
-def _edge_data(edge: EdgeInfo, arrow: str | None) -> dict[str, Any]:
-    return {
-        "child": edge.child, "parent": edge.parent, "position": edge.position,
-        "arrow": arrow, "localText": format_number(edge.local_derivative),
-        "blameText": format_number(edge.blame),
-    }
-
-
-def _finite(x: float | None) -> float | None:
-    """x, or None for nan and infinities (JSON has no way to write them)."""
-    return x if x is not None and math.isfinite(x) else None
-
-
-def _formula(node: NodeInfo, names: dict[str, str], operands: dict[str, str],
-             into: list[EdgeInfo]) -> str:
-    """How the forward pass made node: "z = x * w = -6", or what kind of leaf it is."""
-    name, value = names[node.id], format_number(node.data)
-    if node.kind != "computed":
-        return f"{name} is a{'n' if node.kind == 'input' else ''} {node.kind}: {value}"
-    expression = _expression(node, [operands[edge.child] for edge in into])
-    if expression == name:  # an unlabelled Value is named by its expression
-        return f"{expression} = {value}"
-    return f"{name} = {expression} = {value}"
-
-
-def chain_rule(node: NodeInfo, names: dict[str, str], operands: dict[str, str],
-               out_of: list[EdgeInfo], is_root: bool) -> str:
-    """The chain rule behind node's gradient, written out with its numbers.
-
-    A node's gradient is the sum, over every use of it (every edge out of it), of the
-    user's gradient times the local derivative of that use:
-        grad(w1) = grad(z) x d z/d w1 = 0.25 x 2 = 0.5
-    The root's gradient is the seed of the backward pass: d root / d root = 1.
-    """
-    name, operand = names[node.id], operands[node.id]
-    if is_root:
-        return f"grad({name}) = 1 (the seed: d {operand}/d {operand} = 1)"
-    # x * x uses x twice; say which argument each term is for, or the terms look alike.
-    uses = defaultdict(int)
-    for edge in out_of:
-        uses[edge.parent] += 1
-    terms, numbers = [], []
-    for edge in out_of:
-        which = f" (argument {edge.position + 1})" if uses[edge.parent] > 1 else ""
-        terms.append(f"grad({names[edge.parent]}) x "
-                     f"d {operands[edge.parent]}/d {operand}{which}")
-        numbers.append(f"{format_number(edge.parent_grad)} x "
-                       f"{format_number(edge.local_derivative)}")
-    return (f"grad({name}) = {' + '.join(terms)} = {' + '.join(numbers)} = "
-            f"{format_number(node.grad)}")
-
-
-def _box_of(folded: FoldedGraph) -> dict[str, str]:
-    """For every Value, the SVG id of the box it is drawn in (its own, or its group's)."""
-    box_of = {node.id: node.id for node in folded.nodes}
-    for group in folded.groups:
-        for member in group.members:
-            box_of[member.id] = group.id
-    return box_of
-
-
-def _boxes_data(folded: FoldedGraph, box_of: dict[str, str]) -> list[dict[str, Any]]:
-    """Each drawn box: its Values, and the SVG ids that light up with it (op node too)."""
-    members = defaultdict(list)
-    for node_id, box in box_of.items():
-        members[box].append(node_id)
-    boxes = [{"id": node.id, "group": False, "members": members[node.id],
-              "elements": _drawn_with(node.id, node.kind == "computed")}
-             for node in folded.nodes]
-    for group in folded.groups:
-        boxes.append({"id": group.id, "group": True, "name": group.name,
-                      "members": members[group.id], "elements": [group.id]})
-    return boxes
-
-
-def _clusters_data(folded: FoldedGraph) -> list[dict[str, Any]]:
-    """Each scope frame: its name, and every SVG id drawn inside it (nested frames too).
-
-    Folding a frame in the page hides exactly these; arrows crossing its border stay.
-    """
-    home = home_scopes(folded)
-    home.update({group.id: parent_scope(group.scope) for group in folded.groups})
+    prefix = f"v{LEVELS.index(level)}-"
+    order = {node.id: index for index, node in enumerate(description.nodes)}
+    members = _members(folded)
+    box_ids = list(members)
+    box_of = {value: index for index, box in enumerate(box_ids) for value in members[box]}
+    last = [max(order[value] for value in members[box]) for box in box_ids]
+    first = [min(order[value] for value in members[box]) for box in box_ids]
+    forward = sorted(range(len(box_ids)), key=lambda index: last[index])
+    backward = sorted(range(len(box_ids)), key=lambda index: -first[index])
+    texts = _box_texts(description, folded, level)
+    groups = {group.id: group for group in folded.groups}
     computed = {node.id for node in folded.nodes if node.kind == "computed"}
-    inside: dict[str, list[str]] = defaultdict(list)  # scope -> SVG ids in its frame
-    boxes_inside: dict[str, set[str]] = defaultdict(set)
-    for box, scope in home.items():
-        for enclosing in _enclosing_scopes(scope):
-            inside[enclosing].extend(_drawn_with(box, box in computed))
-            boxes_inside[enclosing].add(box)
-    for scope in list(inside):  # a frame inside a frame: folding the outer hides it too
-        for enclosing in _enclosing_scopes(parent_scope(scope)):
-            inside[enclosing].append(cluster_id(scope))
-    for index, flow in enumerate(folded.flows):
-        for enclosing in _enclosing_scopes(home[flow.source]):
-            if flow.target in boxes_inside[enclosing]:
-                inside[enclosing].append(arrow_id(index))
-    return [{"scope": scope, "id": cluster_id(scope), "elements": inside[scope],
-             "boxes": sorted(boxes_inside[scope])}
-            for scope in sorted(inside)]
+    boxes = []
+    for index, box in enumerate(box_ids):
+        elements = [prefix + element for element in _drawn_with(box, box in computed)]
+        data = {"id": prefix + box, "elements": elements, "lines": _changing_lines(texts, box),
+                "first": first[index], "last": last[index]}
+        data.update(_group_data(groups[box]) if box in groups else {"value": box})
+        boxes.append(data)
+    arrows = [{"id": prefix + arrow_id(index), "source": box_ids.index(flow.source),
+               "target": box_ids.index(flow.target)} for index, flow in enumerate(folded.flows)]
+    svg = _page_svg(_render(folded), prefix, [prefix + box for box in box_ids])
+    data = {"collapse": level, "name": LEVEL_NAMES[level], "svg": f"view-{prefix[:-1]}",
+            "boxes": boxes, "arrows": arrows, "forward": forward, "backward": backward,
+            "root": box_of[description.root]}
+    return _View(svg, data, box_of)
+
+
+def _members(folded: FoldedGraph) -> dict[str, list[str]]:
+    """Each drawn box (by SVG id) with the ids of the Values drawn in it."""
+    members = {node.id: [node.id] for node in folded.nodes}
+    for group in folded.groups:
+        members[group.id] = [member.id for member in group.members]
+    return members
 
 
 def _drawn_with(box: str, computed: bool) -> list[str]:
@@ -314,10 +206,195 @@ def _drawn_with(box: str, computed: bool) -> list[str]:
     return [box, op_id(box), op_arrow_id(box)] if computed else [box]
 
 
-def _enclosing_scopes(scope: str) -> list[str]:
-    """"layer0/neuron3" -> ["layer0/neuron3", "layer0"]; "" (outside every frame) -> []."""
-    parts = scope.split("/") if scope else []
-    return ["/".join(parts[:depth]) for depth in range(len(parts), 0, -1)]
+def _group_data(group: GroupInfo) -> dict[str, Any]:
+    """What the inspector and the captions say about a folded box."""
+    parameters = sorted(group.parameters, key=lambda p: -_magnitude(p.grad))
+    outputs = group.outputs
+    largest = parameters[0] if parameters else None
+    forward = f"{group.name}: its {len(group.members):,} values are computed"
+    if len(outputs) == 1:
+        forward += f"; its output is {format_number(outputs[0].data)}"
+    else:
+        forward += f"; {len(outputs):,} of them go on to other boxes"
+    backward = f"{group.name}: every gradient inside is complete"
+    if largest is not None:
+        backward += (f"; the largest |grad| of its {len(parameters):,} parameters is "
+                     f"{format_number(abs(largest.grad))}")
+    elif len(outputs) == 1:
+        backward += f"; its output's grad is {format_number(outputs[0].grad)}"
+    return {"value": None, "name": group.name, "scope": group.scope,
+            "size": len(group.members),
+            "outputs": [node.id for node in outputs[:LISTED]], "outputCount": len(outputs),
+            "parameters": [node.id for node in parameters[:LISTED]],
+            "parameterCount": len(parameters),
+            "largestGrad": None if largest is None else format_number(abs(largest.grad)),
+            "forwardCaption": forward, "backwardCaption": backward}
+
+
+def _magnitude(x: float | None) -> float:
+    return abs(x) if x is not None and not math.isnan(x) else 0.0
+
+
+# ---- the box texts at each stage, as Graphviz draws them ---------------------------------
+def _box_texts(description: GraphDescription, folded: FoldedGraph,
+               level: str | None) -> dict[str, dict[str, list[str]]]:
+    """For each stage ("pending", "computed", "complete"), each box's lines of text.
+
+    The page shows "data -" until the forward pass reaches a box and "grad -" until the
+    backward pass does. Rather than guess which of a box's lines hold numbers, the graph
+    is also drawn (by the same graph_of) with those numbers unknown, and the page swaps
+    in the lines that differ.
+    """
+    pending = _hidden(description, data=True)
+    computed = _hidden(description, data=False)
+    return {"pending": _texts_by_box(_render(fold(pending, level))),
+            "computed": _texts_by_box(_render(fold(computed, level))),
+            "complete": _texts_by_box(_render(folded))}
+
+
+def _hidden(description: GraphDescription, data: bool) -> GraphDescription:
+    """The description with every gradient unknown, and every data too if data."""
+    nodes = [dataclasses.replace(node, grad=None, data=None if data else node.data)
+             for node in description.nodes]
+    edges = [dataclasses.replace(edge, parent_grad=None, blame=None)
+             for edge in description.edges]
+    return GraphDescription(nodes=nodes, edges=edges, root=description.root)
+
+
+def _changing_lines(texts: dict[str, dict[str, list[str]]],
+                    box: str) -> list[list[int | str]]:
+    """[line index, text while pending, text while computed] for each line that changes."""
+    complete = texts["complete"].get(box, [])
+    pending, computed = texts["pending"].get(box, []), texts["computed"].get(box, [])
+    if not len(complete) == len(pending) == len(computed):
+        return []  # a different number of lines: show the box as drawn
+    return [[index, pending[index], computed[index]] for index in range(len(complete))
+            if not complete[index] == pending[index] == computed[index]]
+
+
+def _render(folded: FoldedGraph) -> ET.Element:
+    source = graph_of(folded, legend=False, element_ids=True).source
+    return ET.fromstring(render_source(source, "svg"))
+
+
+def _texts_by_box(svg: ET.Element) -> dict[str, list[str]]:
+    """The lines of text of every node group of a Graphviz SVG, by its id."""
+    return {group.get("id"): [text.text or "" for text in group.iter(f"{{{SVG_NS}}}text")]
+            for group in svg.iter(f"{{{SVG_NS}}}g") if group.get("class") == "node"}
+
+
+def _page_svg(svg: ET.Element, prefix: str, boxes: list[str]) -> str:
+    """Graphviz's SVG made ready for the page.
+
+    - Links go: Graphviz wraps each tooltip in an <a>; the page has no links at all (a
+      user's text can never become a javascript: address), and the inspector says more
+      than the tooltip would (and nothing before the passes reach it).
+    - <title>s go: they are Graphviz's node names, read out by screen readers.
+    - Every id gets the level's prefix, so the SVGs of all levels can share the page.
+    - Each box can be reached with Tab and is announced as a button (its aria-label is
+      set by the page as the passes go).
+    - The size comes from the page (the pane), not from the SVG: the page zooms.
+    """
+    _drop_links_and_titles(svg)
+    for element in svg.iter():
+        if element.get("id"):
+            element.set("id", prefix + element.get("id"))
+    focusable = set(boxes)
+    for element in svg.iter(f"{{{SVG_NS}}}g"):
+        if element.get("id") in focusable:
+            element.set("tabindex", "0")
+            element.set("role", "button")
+    for size in ("width", "height"):
+        svg.attrib.pop(size, None)
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
+    return ET.tostring(svg, encoding="unicode")
+
+
+def _drop_links_and_titles(element: ET.Element) -> None:
+    """Remove <title> children and replace each <a> by its children, all the way down."""
+    index = 0
+    while index < len(element):
+        child = element[index]
+        if child.tag == f"{{{SVG_NS}}}title":
+            element.remove(child)
+        elif child.tag == f"{{{SVG_NS}}}a":
+            element.remove(child)
+            for offset, grandchild in enumerate(list(child)):
+                element.insert(index + offset, grandchild)
+        else:
+            _drop_links_and_titles(child)
+            index += 1
+
+
+# ---- the Values the inspector can show ---------------------------------------------------
+def _values_data(description: GraphDescription, writer: ChainRuleWriter,
+                 views: list[_View]) -> dict[str, dict[str, Any]]:
+    """Every Value drawn as a box of its own in some level, or listed by a folded box:
+    its numbers, sentences, and the box it is drawn in at each level."""
+    shown = set()
+    for view in views:
+        for box in view.data["boxes"]:
+            if box["value"] is not None:
+                shown.add(box["value"])
+            else:
+                shown.update(box["outputs"], box["parameters"])
+    children: dict[str, list[EdgeInfo]] = {node.id: [] for node in description.nodes}
+    parents: dict[str, list[EdgeInfo]] = {node.id: [] for node in description.nodes}
+    for edge in description.edges:
+        children[edge.parent].append(edge)
+        parents[edge.child].append(edge)
+    return {node.id: _value_data(node, writer, views, children[node.id][:LISTED * 4],
+                                 parents[node.id][:LISTED * 4])
+            for node in description.nodes if node.id in shown}
+
+
+def _value_data(node: NodeInfo, writer: ChainRuleWriter, views: list[_View],
+                into: list[EdgeInfo], out_of: list[EdgeInfo]) -> dict[str, Any]:
+    return {
+        "name": writer.name(node.id), "description": writer.describe(node.id),
+        "kind": node.kind, "op": node.op, "symbol": node.symbol, "math": node.math,
+        "scope": node.scope,
+        "dataText": format_number(node.data), "gradText": format_number(node.grad),
+        "formula": writer.formula(node.id), "chainRule": writer.words(node.id),
+        "boxes": [view.box_of[node.id] for view in views],
+        "children": [[edge.child, writer.name(edge.child), writer.local(edge)]
+                     for edge in into],
+        "parents": [[edge.parent, writer.name(edge.parent), format_number(edge.blame)]
+                    for edge in out_of],
+    }
+
+
+# ---- putting the page together ----------------------------------------------------------
+def _page(title: str, svgs: list[str], data: dict[str, Any]) -> str:
+    """The whole page: template, style, every level's SVG, the data and the script.
+
+    The content-security policy allows exactly this script and this style, by their
+    sha256 hashes: no other script can run (not even one a label smuggled in), nothing
+    can be fetched, no form sent, no frame or plugin loaded.
+    """
+    style, script = _asset("explorer.css"), _asset("explorer.js")
+    views = "\n".join(f'<div class="view" id="view-v{_level_number(data, index)}" hidden>'
+                      f'{svg}</div>' for index, svg in enumerate(svgs))
+    return _fill_template(_asset("explorer.html"), {
+        "policy": (f"default-src 'none'; script-src '{_sha256(script)}'; "
+                   f"style-src '{_sha256(style)}'; img-src data:; base-uri 'none'; "
+                   f"form-action 'none'"),
+        "title": escape(title),
+        "style": style,
+        "views": views,
+        "data": script_json(data),
+        "script": script,
+    })
+
+
+def _level_number(data: dict[str, Any], index: int) -> int:
+    return LEVELS.index(data["levels"][index]["collapse"])
+
+
+def _sha256(text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "sha256-" + base64.b64encode(digest).decode("ascii")
 
 
 def script_json(data: Any) -> str:
@@ -333,18 +410,9 @@ def script_json(data: Any) -> str:
     return text
 
 
-# ---- putting the page together ----------------------------------------------------------
 def _asset(name: str) -> str:
     """The text of viz/assets/<name>, shipped with the package."""
     return resources.files("viz").joinpath("assets", name).read_text(encoding="utf-8")
-
-
-def _inline_svg(svg: str) -> str:
-    """Graphviz's SVG file as an element of the page: no XML declaration, DOCTYPE (its
-    DTD address would be the page's only link to the web) or comments (they repeat the
-    node names, which are ours, but nothing needs them)."""
-    start = svg.index("<svg")
-    return re.sub(r"<!--.*?-->\n?", "", svg[start:], flags=re.DOTALL)
 
 
 def _fill_template(template: str, parts: dict[str, str]) -> str:
