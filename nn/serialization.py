@@ -26,17 +26,17 @@ back as exactly x.
 
 from __future__ import annotations
 
-import contextlib
 import errno
+import io
 import json
 import math
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from autograd import files
 from nn.checks import is_number
 
 if TYPE_CHECKING:  # only for the annotations: module.py imports this file
@@ -105,25 +105,10 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
 
 def write_atomically(path: str | os.PathLike[str], document: Any) -> None:
     """json.dump document into path so that path is either the old file or the new one."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    # Same folder as the target: os.replace is only atomic within one file system.
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.",
-                                         suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(document, file, indent=1, allow_nan=False)
-            file.write("\n")
-            file.flush()
-            # Make the bytes durable before the rename makes them visible, or a power cut
-            # could leave a complete-looking but empty file.
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        # Also on KeyboardInterrupt: never leave a half-written temporary file behind.
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temporary)
-        raise
+    text = io.StringIO()
+    json.dump(document, text, indent=1, allow_nan=False)
+    text.write("\n")
+    files.write_atomically(path, text.getvalue())  # temporary file, fsync, rename
 
 
 def load_into(model: Module, path: str | os.PathLike[str]) -> None:
