@@ -2,33 +2,43 @@
 
     blameflow tour [--out DIR]          every lesson in order, then what was written where
     blameflow lesson NAME [--out DIR]   one lesson
-    blameflow expr "tanh(x*w + b)" x=2 w=0.4 b=0.1 [--svg F] [--html F]
+    blameflow expr "tanh(x*w + b)" x=2 w=0.4 b=0.1 [--svg F] [--html F] [--max-nodes N]
+
+Every failure of expr is one line on stderr and exit status 2, never a traceback, and
+user text in it is shown with its control characters escaped (a stray ESC cannot restyle
+the terminal).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from demos import hidden_layer, moons, neuron, training_loop, xor
+import viz
+from autograd import DomainError, Value
+from demos import digits, hidden_layer, moons, neuron, training_loop, xor
 from demos.expression import ExpressionError, compute
-from demos.pictures import Pictures
 
 LESSONS: dict[str, ModuleType] = {
     "neuron": neuron, "training_loop": training_loop, "hidden_layer": hidden_layer,
-    "xor": xor, "moons": moons,
+    "xor": xor, "moons": moons, "digits": digits,
 }
+
+
+# expr's options that take a value: the argument after one is its value, not the formula.
+EXPR_OPTIONS_WITH_VALUE = ("--svg", "--html", "--max-nodes")
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (and exit status 2, as argparse does)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"{self.prog}: error: {printable(message)} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,19 +50,34 @@ def _parser() -> argparse.ArgumentParser:
     lesson = commands.add_parser("lesson", help="run one lesson")
     lesson.add_argument("name", choices=list(LESSONS), help="which lesson")
     lesson.add_argument("--out", type=Path, default=Path("out"), help="where pictures go")
-    expr = commands.add_parser("expr", help="value and gradients of a formula, with its graph")
-    expr.add_argument("expression", help='e.g. "tanh(x*w + b)"')
+    expr = commands.add_parser("expr", help="value and gradients of a formula, with its graph",
+                               allow_abbrev=False)
+    expr.add_argument("expression", help='e.g. "tanh(x*w + b)" (it may start with -)')
     expr.add_argument("assignments", nargs="*", metavar="NAME=VALUE", help="e.g. x=2 w=0.4")
-    expr.add_argument("--svg", type=Path, help="draw the blame graph to this file")
+    expr.add_argument("--svg", type=Path, help="draw the blame graph to this file "
+                                               "(.svg, .png or .pdf)")
     expr.add_argument("--html", type=Path, help="write the backprop explorer page here")
+    expr.add_argument("--max-nodes", type=_positive_int, default=viz.MAX_NODES, metavar="N",
+                      help=f"draw graphs of up to N boxes (default {viz.MAX_NODES}; "
+                           f"Graphviz is slow beyond)")
     return parser
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    """Run the command line; returns the exit status: 0, or 2 after a one-line error."""
+    arguments = _formula_kept_positional(list(sys.argv[1:] if argv is None else argv))
+    try:
+        args = _parser().parse_args(arguments)
+    except SystemExit as stop:  # --help (0) or a usage error (2), already printed
+        return int(stop.code or 0)
     if args.command == "expr":
-        return _expr(parser, args)
+        return _expr(args)
     if args.command == "lesson":
         LESSONS[args.name].run(args.out / args.name)
         return 0
@@ -71,20 +96,88 @@ def tour(out: Path) -> int:
     return 0
 
 
-def _expr(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+def _formula_kept_positional(argv: list[str]) -> list[str]:
+    """argv, with expr's formula kept from looking like an option when it starts with "-".
+
+    argparse takes every argument that starts with "-" for an option, so `blameflow expr
+    "-x*w" ...` would fail. A leading space makes the formula plain text to argparse, and
+    the formula's parser ignores it. Options of expr (and "--") are stepped over; an
+    argument of "--" and a letter stays an option, so a mistyped option is still named.
+    """
+    if argv[:1] != ["expr"]:
+        return argv
+    index = 1
+    while index < len(argv) and argv[index] != "--":
+        argument = argv[index]
+        if argument in EXPR_OPTIONS_WITH_VALUE:
+            index += 2
+        elif argument == "-h" or argument.startswith("--") and argument[2:3].isalpha():
+            index += 1
+        elif argument.startswith("-"):
+            return [*argv[:index], " " + argument, *argv[index + 1:]]
+        else:
+            break  # the formula, and it does not start with "-"
+    return argv
+
+
+def _expr(args: argparse.Namespace) -> int:
     try:
         result, leaves = compute(args.expression, args.assignments)
     except ExpressionError as error:
-        parser.exit(2, f"blameflow expr: error: {error}\n")
-    result.backward()
+        return _fail(str(error))
+    try:
+        result.backward()
+    except (DomainError, ArithmeticError) as error:
+        return _fail(f"the value is {result.data:.6g}, but the gradients cannot be computed: "
+                     f"{error}")
     print(f"value = {result.data:.6g}")
     for name, leaf in leaves.items():
         print(f"d/d{name} = {leaf.grad:.6g}")
-    if args.svg is not None:
-        Pictures(args.svg.parent).graph(result, args.svg.name)
-    if args.html is not None:
-        Pictures(args.html.parent).explorer(result, args.html.name)
+    for flag, path, write in (("--svg", args.svg, viz.render), ("--html", args.html, viz.explore)):
+        if path is not None:
+            problem = _write_picture(write, result, path, args.max_nodes)
+            if problem:
+                return _fail(f"{flag} {path}: {problem}")
+            print(f"wrote {printable(str(path))}")
     return 0
+
+
+def _write_picture(write: Callable[..., Any], result: Value, path: Path,
+                   max_nodes: int) -> str | None:
+    """Write result's graph or explorer page to path; None, or what went wrong."""
+    try:
+        write(result, path, max_nodes=max_nodes)
+    except viz.GraphTooLargeError:
+        boxes = viz.fold(viz.describe_graph(result)).box_count
+        # A formula has no neuron or layer scopes to fold: the cap is the one thing to move.
+        return (f"the graph has {boxes} boxes, more than --max-nodes {max_nodes}, and "
+                f"Graphviz would take long to lay it out; draw it anyway with --max-nodes "
+                f"{boxes}, or shorten the formula")
+    except (viz.RendererNotFoundError, viz.RenderError) as error:
+        return str(error)
+    except OSError as error:  # a missing or read-only folder, a full disk ...
+        return f"cannot write it: {error.strerror}" if error.strerror else str(error)
+    except ValueError as error:  # a suffix that is no picture format, a pipe or a device
+        return str(error)
+    return None
+
+
+def _fail(message: str) -> int:
+    """Print `blameflow expr: error: message` as one line on stderr; the exit status 2."""
+    print(f"blameflow expr: error: {printable(message)}", file=sys.stderr)
+    return 2
+
+
+def printable(text: str) -> str:
+    """text with control characters, line breaks and invisible format characters escaped.
+
+    An ESC in a name or a path would otherwise reach the terminal and restyle it, a
+    newline would break the one-line error, a right-to-left mark would reorder it.
+    """
+    unseen = ("Cc", "Cf", "Cs", "Zl", "Zp")  # control, format, lone surrogate, line breaks
+    return "".join(character.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(character) in unseen else character
+                   for character in text)
 
 
 if __name__ == "__main__":

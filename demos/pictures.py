@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import viz
-from viz.plots import plot_loss_curves
+from viz.plots import plot_input_gradients, plot_loss_curves
 
 
 class Pictures:
@@ -43,6 +43,12 @@ class Pictures:
         (options go to viz.plot_decision_boundary: class names, colour span, title)."""
         return self._save(name, lambda path: viz.plot_decision_boundary(
             model, X, y, path, threshold=threshold, **options))
+
+    def input_gradients(self, images: Any, gradients: Any, titles: Any,
+                        shape: tuple[int, int], name: str) -> Path | None:
+        """Each image above its d loss/d pixel heat map, as a PNG."""
+        return self._save(name, lambda path: plot_input_gradients(
+            images, gradients, titles, shape, path))
 
     def _save(self, name: str, write: Any) -> Path | None:
         if self.folder is None:

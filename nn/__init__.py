@@ -13,7 +13,7 @@ The names follow PyTorch: parameters, named_parameters, zero_grad, step, state_d
 load_state_dict.
 """
 
-from nn.datasets import circles, moons, spirals, xor
+from nn.datasets import circles, digits, moons, spirals, xor
 from nn.layers import ACTIVATIONS, MLP, Layer, Neuron
 from nn.losses import (
     bce_with_logits,
@@ -32,6 +32,6 @@ from nn.train import History, TrainingDiverged, accuracy, fit, predict
 __all__ = [
     "ACTIVATIONS", "MLP", "SGD", "Adam", "History", "Layer", "Module", "Neuron", "Optimizer",
     "StateDictError", "TrainingDiverged", "accuracy", "bce_with_logits",
-    "binary_cross_entropy", "circles", "cross_entropy", "fit", "hinge", "l2", "logsumexp",
+    "binary_cross_entropy", "circles", "cross_entropy", "digits", "fit", "hinge", "l2", "logsumexp",
     "moons", "mse", "predict", "spirals", "xor",
 ]

@@ -1,4 +1,5 @@
-"""Toy datasets for classification in two dimensions, in pure Python.
+"""Toy datasets for classification in two dimensions, in pure Python, and one real one:
+handwritten digits (digits(), read from a file bundled with nn; see nn/data/README.md).
 
 Each function returns (X, y): X a list of [x0, x1] points (floats), y a list of int labels,
 one per point. Everything random comes from random.Random(seed), so the same arguments
@@ -13,12 +14,18 @@ Noise is the standard deviation of Gaussian noise added to each coordinate.
 
 from __future__ import annotations
 
+import gzip
 import math
 import random
+from importlib import resources
 
 from nn.checks import check_int, check_nonnegative, is_number
 
 Dataset = tuple[list[list[float]], list[int]]
+
+DIGITS_FILE = "data/digits.csv.gz"  # inside the nn package
+DIGIT_PIXELS = 64                   # 8 x 8, row by row from the top left
+DIGIT_INK = 16                      # the largest pixel value in the file: all ink
 
 
 def xor(signed: bool = False) -> Dataset:
@@ -91,6 +98,31 @@ def spirals(n: int = 100, classes: int = 2, noise: float = 0.1, seed: int = 0,
             angle = 2 * math.pi * c / classes + 4 * r
             points.append(([r * math.cos(angle), r * math.sin(angle)], c))
     return _finish(points, noise, rng, signed)
+
+
+def digits() -> Dataset:
+    """1,797 handwritten digits, 8 x 8 pixels each: the UCI "optdigits" test set, as
+    scikit-learn's load_digits has it (the file and its licences: nn/data/README.md).
+
+    X: one row of 64 floats per image, row by row from the top left: pixel p of row r is
+    X[i][8 r + p]. The file's pixels count ink from 0 to 16; they are divided by 16, so
+    0.0 is blank paper and 1.0 full ink, inputs of the size a network starts well with.
+    y: the digit each image shows, 0 .. 9, as cross_entropy expects.
+    The rows come in the file's order (not shuffled): split them with your own seed.
+    """
+    X: list[list[float]] = []
+    y: list[int] = []
+    with resources.files("nn").joinpath(DIGITS_FILE).open("rb") as packed, \
+            gzip.open(packed, "rt", encoding="ascii") as lines:
+        for number, line in enumerate(lines, start=1):
+            *pixels, digit = (int(field) for field in line.split(","))
+            if len(pixels) != DIGIT_PIXELS or not 0 <= digit <= 9 or \
+                    not all(0 <= p <= DIGIT_INK for p in pixels):
+                raise ValueError(f"nn/{DIGITS_FILE} line {number} is not 64 pixels in "
+                                 f"0..{DIGIT_INK} and a digit 0..9; reinstall blameflow")
+            X.append([p / DIGIT_INK for p in pixels])
+            y.append(digit)
+    return X, y
 
 
 # ---- shared pieces ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 
 from autograd import Value
 from viz import plot_decision_boundary, plot_history
-from viz.plots import plot_loss_curves
+from viz.plots import plot_input_gradients, plot_loss_curves
 from viz.style import NEGATIVE, POSITIVE
 
 matplotlib = pytest.importorskip("matplotlib", reason="plots need pip install blameflow[plot]")
@@ -225,3 +225,22 @@ def test_decision_boundary_rejects_bad_input(tmp_path: Path) -> None:
         plot_decision_boundary(model, [[0, 0], [1, 1]], [0, 1], tmp_path / "a.svg")
     with pytest.raises(TypeError, match="must return a Value or a number.*str"):
         plot_decision_boundary(lambda p: "yes", [[0, 0], [1, 1]], [0, 1], tmp_path / "a.png")
+
+
+def test_input_gradients_put_each_image_above_its_blame(tmp_path: Path) -> None:
+    # Two 2 x 2 images; the first gradient is positive only in the top left pixel.
+    images = [[1.0, 0.0, 0.0, 0.5], [0.0, 1.0, 1.0, 0.0]]
+    gradients = [[0.2, 0.0, 0.0, 0.0], [-0.01, 0.01, 0.0, 0.0]]
+    path = tmp_path / "blame.png"
+    figure = plot_input_gradients(images, gradients, ["a", "b"], (2, 2), path,
+                                  figsize=(4, 4), dpi=50)
+    assert png_size(path) == (200, 200)
+    top_left, bottom_left = figure.axes[0], figure.axes[2]
+    assert top_left.get_title() == "a" and bottom_left.get_xlabel() == "largest 0.2"
+    # Each heat map is scaled to its own largest gradient: both show full-strength colour.
+    heats = [axes.get_images()[0].get_array() for axes in figure.axes[2:4]]
+    assert heats[0][0][0] == 1.0 and heats[1][0][1] == 1.0 and heats[1][0][0] == -1.0
+    with pytest.raises(ValueError, match="as many gradients and titles as images"):
+        plot_input_gradients(images, gradients[:1], ["a", "b"], (2, 2))
+    with pytest.raises(ValueError, match="needs 4 numbers per image, got 3"):
+        plot_input_gradients([[0.0, 1.0, 0.0]], [[0.0, 0.0, 0.0]], ["a"], (2, 2))

@@ -174,6 +174,61 @@ def plot_decision_boundary(model: Callable[[list[float]], Any], X: Sequence[Sequ
     return _saved(figure, path)
 
 
+def plot_input_gradients(images: Sequence[Sequence[float]],
+                         gradients: Sequence[Sequence[float]], titles: Sequence[str],
+                         shape: tuple[int, int], path: str | os.PathLike | None = None,
+                         figsize: tuple[float, float] | None = None,
+                         dpi: int = 180) -> PlotFigure:
+    """Each image above the gradient of the loss with respect to its pixels; return the
+    Figure. The gradient says which pixels are to blame for the loss.
+
+    images: one row of pixel values per image (0 = blank paper, larger = more ink), row by
+        row from the top left; gradients: d loss / d pixel for the same pixels.
+    titles: a few words above each image ("a 3, said 3").
+    shape: (rows, columns) of one image, e.g. (8, 8).
+
+    Red pixels have a positive gradient: more ink there would raise the loss. Blue: more
+    ink there would lower it. Each heat map is scaled to its own largest gradient, written
+    under it, so that a confident image (tiny gradients) shows its pattern too.
+    """
+    path = _check_png_path(path)
+    count = len(images)
+    if not count or len(gradients) != count or len(titles) != count:
+        raise ValueError(f"plot_input_gradients: give as many gradients and titles as "
+                         f"images (at least one); got {count} images, {len(gradients)} "
+                         f"gradients and {len(titles)} titles")
+    rows, columns = shape
+    for index, pixels in enumerate([*images, *gradients]):
+        if len(pixels) != rows * columns:
+            raise ValueError(f"plot_input_gradients: shape {shape} needs {rows * columns} "
+                             f"numbers per image, got {len(pixels)} in entry {index}")
+    figure = _figure(figsize or (1.7 * count + 1.2, 4.2), dpi)
+    panels = figure.subplots(2, count, squeeze=False)
+    ink = max(max(pixels) for pixels in images) or 1.0
+    for column, (image, gradient, title) in enumerate(zip(images, gradients, titles)):
+        top, bottom = panels[0][column], panels[1][column]
+        top.imshow(_grid(image, columns), cmap="gray_r", vmin=0.0, vmax=ink)
+        top.set_title(title, fontsize=10)
+        largest = max(abs(g) for g in gradient) or 1.0
+        heat = bottom.imshow(_grid([g / largest for g in gradient], columns), cmap="RdBu_r",
+                             vmin=-1.0, vmax=1.0)
+        bottom.set_xlabel(f"largest {largest:.2g}", fontsize=9)
+        for axes in (top, bottom):
+            axes.set_xticks([])
+            axes.set_yticks([])
+    panels[0][0].set_ylabel("image")
+    panels[1][0].set_ylabel("d loss / d pixel")
+    colour_bar = figure.colorbar(heat, ax=panels[1].tolist(), ticks=[-1, 0, 1], shrink=0.9)
+    colour_bar.ax.set_yticklabels(["-largest:\nmore ink,\nless loss", "0",
+                                   "+largest:\nmore ink,\nmore loss"], fontsize=8)
+    return _saved(figure, path)
+
+
+def _grid(pixels: Sequence[float], columns: int) -> list[list[float]]:
+    """A flat row-by-row list of pixels as rows of `columns` pixels."""
+    return [list(pixels[start:start + columns]) for start in range(0, len(pixels), columns)]
+
+
 # ---- pieces -----------------------------------------------------------------------------
 def _series(history: Any, field: str, required: bool) -> list[float]:
     """history.field (or history[field]) as a list of floats."""
