@@ -129,8 +129,7 @@ def _existing_file(target: Path, path: str | os.PathLike[str]) -> os.stat_result
         info = os.stat(target)
     except FileNotFoundError:
         return None
-    shown = os.fspath(path) + (f" (a link to {target})" if str(target) != os.fspath(path)
-                               else "")
+    shown = os.fspath(path) + (f" (a link to {target})" if os.path.islink(path) else "")
     if stat.S_ISDIR(info.st_mode):
         raise IsADirectoryError(f"{shown} is a folder, not a file: give the path of a file "
                                 f"(for example one inside that folder)")

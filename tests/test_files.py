@@ -144,9 +144,10 @@ def test_a_named_pipe_is_refused_without_opening_it(tmp_path):
 def test_a_device_is_refused_and_stays_a_device(tmp_path):
     link = tmp_path / "out.html"
     link.symlink_to("/dev/null")
-    for path in ("/dev/null", link):
-        with pytest.raises(ValueError, match="character device"):
+    for path, shown in (("/dev/null", "/dev/null is"), (link, f"{link} (a link to /dev/null)")):
+        with pytest.raises(ValueError, match="character device, not a regular file") as caught:
             write_atomically(path, "<html>")
+        assert str(caught.value).startswith(shown)
         assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
     assert temporaries(Path("/dev")) == []
     assert link.is_symlink()
