@@ -9,7 +9,7 @@
 """
 
 from autograd.backward import gradients, topological_order
-from autograd.errors import DomainError, GradcheckError
+from autograd.errors import DomainError, GradcheckError, StaleGraphError
 from autograd.functional import grad, hessian, value_and_grad
 from autograd.functions import exp, leaky_relu, log, relu, sigmoid, softplus, sqrt, tanh
 from autograd.gradcheck import gradcheck
@@ -18,8 +18,8 @@ from autograd.primitives import TABLE, Primitive
 from autograd.value import Batch, Value, apply, constant, dot, dot_each, sum  # noqa: A004
 
 __all__ = [
-    "TABLE", "Batch", "DomainError", "GradcheckError", "Primitive", "Value", "apply", "constant",
-    "dot", "dot_each", "enable_grad", "exp", "grad", "gradcheck", "gradients", "hessian",
-    "is_grad_enabled", "leaky_relu", "log", "no_grad", "relu", "scope", "sigmoid",
-    "softplus", "sqrt", "sum", "tanh", "topological_order", "value_and_grad",
+    "TABLE", "Batch", "DomainError", "GradcheckError", "Primitive", "StaleGraphError", "Value",
+    "apply", "constant", "dot", "dot_each", "enable_grad", "exp", "grad", "gradcheck",
+    "gradients", "hessian", "is_grad_enabled", "leaky_relu", "log", "no_grad", "relu", "scope",
+    "sigmoid", "softplus", "sqrt", "sum", "tanh", "topological_order", "value_and_grad",
 ]

@@ -72,6 +72,9 @@ def backward(root: Any, grad: float) -> None:
     zero), so its rule is not run. In the one place that shows, a zero gradient meeting
     an infinite local derivative (0 * sqrt(x) at x = 0), the answer is the limit, 0,
     where PyTorch gives NaN.
+
+    The rules differentiate at the numbers the graph was built from. If a leaf was given a
+    new number since (w.data -= ...), StaleGraphError: build the graph again first.
     """
     with collector_paused():
         _backward(root, grad)
@@ -111,6 +114,8 @@ def _prepare_sweep(root: Any) -> tuple[list[Any], list[Any], list[float]]:
 def _backward(root: Any, grad: float) -> None:
     computed, leaves, leaf_grads_before = _prepare_sweep(root)
     computed.sort(key=creation_number, reverse=True)
+    if computed:
+        refuse_stale(computed, computed[-1]._serial)
     root.grad = grad
     varying = None  # found only if a rule fails: see below
     for node in computed:
@@ -123,18 +128,19 @@ def _backward(root: Any, grad: float) -> None:
             continue
         op = node._op
         rule = op.derivative  # a local: op.derivative(...) would be a slow method lookup
+        # ._data is the slot behind .data: reading the property would cost a call each time.
         try:  # costs nothing until something is raised (Python 3.11+)
             # The common arities inline; partials() would cost a call and a list per node.
             if op.arity == 2:
                 x, y = node._children
-                dx, dy = op.constant_partials or rule(x.data, y.data, node.data)
+                dx, dy = op.constant_partials or rule(x._data, y._data, node._data)
                 x.grad += upstream * dx
                 y.grad += upstream * dy
             elif op.arity == 1:
                 (x,) = node._children
-                x.grad += upstream * rule(x.data, node.data)
+                x.grad += upstream * rule(x._data, node._data)
             else:  # n-ary: the node kept its inputs' numbers from the forward pass
-                partials = rule(node._saved, node.data)
+                partials = rule(node._saved, node._data)
                 for child, partial in zip(node._children, partials):
                     child.grad += upstream * partial
         except ARITHMETIC_ERRORS:
@@ -143,8 +149,8 @@ def _backward(root: Any, grad: float) -> None:
             # ask for their partials alone; if one of those fails, that is the error.
             if varying is None:
                 varying = varying_nodes(topological_order(root))
-            inputs = [child.data for child in node._children]
-            for child, partial in local_derivatives(node, inputs, node.data, varying):
+            inputs = [child._data for child in node._children]
+            for child, partial in local_derivatives(node, inputs, node._data, varying):
                 child.grad += upstream * partial
     for leaf, before in zip(leaves, leaf_grads_before):
         leaf.grad += before
@@ -161,6 +167,9 @@ def gradients(root: Any, wrt: Sequence[Any], create_graph: bool = False) -> list
     """
     grads: dict[Any, Any] = {root: 1.0}
     order = topological_order(root)
+    oldest = next((node._serial for node in order if node._children), None)
+    if oldest is not None:
+        refuse_stale(order, oldest)
     varying = varying_nodes(order)
     with mode.enable_grad() if create_graph else mode.no_grad():
         for node in reversed(order):
@@ -179,6 +188,40 @@ def gradients(root: Any, wrt: Sequence[Any], create_graph: bool = False) -> list
                 before = grads.get(child)
                 grads[child] = share if before is None else before + share
     return [grads.get(w, 0.0) for w in wrt]
+
+
+def refuse_stale(nodes: Sequence[Any], oldest: int) -> None:
+    """StaleGraphError if a leaf got a new number after a node among `nodes` read it.
+
+    Every rule differentiates at the numbers the graph was built from: a node's own number
+    (tanh's 1 - out^2) and its inputs' (mul's y), and an n-ary node's saved copy of them.
+    After a leaf's number changes they would mix old and new, so instead of choosing we
+    refuse. A leaf's serial is the moment of its last change, so a node whose child is
+    younger than itself is stale. oldest: the smallest serial among the computed nodes;
+    edges need checking only if some leaf changed after that (after an optimizer step the
+    next forward pass builds younger nodes, and nothing is checked).
+    """
+    from autograd import value  # value.py imports this module
+
+    if value._last_change < oldest:
+        return
+    for node in nodes:
+        made = node._serial
+        for child in node._children:
+            if child._serial > made:
+                raise _stale_error(node, child)
+
+
+def _stale_error(node: Any, child: Any) -> Exception:
+    from autograd.errors import StaleGraphError
+    from autograd.value import describe
+
+    return StaleGraphError(
+        f"backward: {describe(child)} was given a new number ({child._saved!r} -> "
+        f"{child._data!r}) after {describe(node)} was built from it. The graph holds numbers "
+        f"and derivatives from before the change, so its gradients would mix old and new. "
+        f"Run the forward pass again after changing data (an optimizer step changes every "
+        f"parameter: compute the loss again before each backward()).")
 
 
 def varying_nodes(order: Sequence[Any]) -> set[Any]:

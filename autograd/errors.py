@@ -9,5 +9,15 @@ class DomainError(ValueError):
     """
 
 
+class StaleGraphError(RuntimeError):
+    """A graph is used after a number it was built from changed.
+
+    Example: loss.backward(); w.data -= 0.1 * w.grad; loss.backward() on the same loss.
+    The graph's nodes hold numbers computed from the old w, so its gradient would mix old
+    and new numbers. The message names the Value, its old and new number, and says to run
+    the forward pass again (build a new graph) after changing data.
+    """
+
+
 class GradcheckError(AssertionError):
     """Analytic gradients disagree with central differences; the message holds the table."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from autograd import mode
 from autograd.backward import backward as _backward_sweep
+from autograd.errors import StaleGraphError
 from autograd.functions import is_number
 from autograd.primitives import (
     ABS,
@@ -50,13 +51,18 @@ class Value:
     scope: the `scope(...)` path the node was created in ("layer0/neuron3"), or "".
     """
 
-    __slots__ = ("data", "grad", "label", "scope", "_children", "_op", "_serial", "_visit",
+    # _data holds the number; `data` below is a property around it, so that changing the
+    # number of a Value that a graph was built from can be caught (see the setter).
+    # _saved: an n-ary node's inputs' numbers, kept for backward; for a leaf whose number
+    # was changed, its number before that change (for the error message).
+    # _serial: when the Value was made (or, for a leaf, last given a new number).
+    __slots__ = ("_data", "grad", "label", "scope", "_children", "_op", "_serial", "_visit",
                  "_saved",
                  "__weakref__")  # weakref lets tests (and users) watch a graph being freed
 
     def __init__(self, data: float, label: str = "", kind: str = "input") -> None:
         """Wrap a number. kind: "input" (default), "parameter" (trained) or "constant"."""
-        self.data = _number(data, "Value()")
+        self._data = _number(data, "Value()")
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
         if kind not in LEAF_KINDS:
@@ -69,6 +75,33 @@ class Value:
         self._serial = next(_serials)
         self._visit = None
         self._saved = None
+
+    # ---- the number -------------------------------------------------------------------------
+    @property
+    def data(self) -> float:
+        """The number (a float)."""
+        return self._data
+
+    @data.setter
+    def data(self, number: float) -> None:
+        """Give a leaf a new number (an optimizer step does this to every parameter).
+
+        Graphs already built from this leaf hold derivatives and numbers of the old one, so
+        backward() on them refuses (StaleGraphError): run the forward pass again to build
+        a graph from the new number. A computed node's number follows from its inputs and
+        cannot be set: change the inputs instead.
+        """
+        if self._children:
+            raise AttributeError(
+                f"data of {describe(self)} cannot be set: it was computed by {self.op} from "
+                f"other Values and must agree with them. Change the inputs and run the "
+                f"forward pass again, or start from a new leaf: Value({number!r}).")
+        global _last_change
+        self._saved = self._data
+        self._data = _number(number, "Value.data")
+        # The leaf now counts as made at this moment: a node made before it reads the old
+        # number, and that node's serial is smaller (which is what backward() checks).
+        self._serial = _last_change = next(_serials)
 
     # ---- what viz and learners read ------------------------------------------------------
     @property
@@ -145,16 +178,16 @@ class Value:
 
     # ---- comparisons look at data; == and hash stay identity (Values live in sets) --------
     def __lt__(self, other: Any) -> bool:
-        return self.data < _data_of(other)
+        return self._data < _data_of(other)
 
     def __le__(self, other: Any) -> bool:
-        return self.data <= _data_of(other)
+        return self._data <= _data_of(other)
 
     def __gt__(self, other: Any) -> bool:
-        return self.data > _data_of(other)
+        return self._data > _data_of(other)
 
     def __ge__(self, other: Any) -> bool:
-        return self.data >= _data_of(other)
+        return self._data >= _data_of(other)
 
     # ---- arithmetic: thin calls into the table -------------------------------------------
     def __add__(self, other: Any) -> Value:
@@ -241,6 +274,10 @@ _new_object = object.__new__
 # parents, so sorting by this number gives a topological order: backward() walks it in
 # reverse, the same order on every run.
 _serials = itertools.count()
+# The serial of the latest change of any leaf's number: a graph whose nodes are all younger
+# cannot hold an old number, so backward() checks its edges only when this is larger than
+# its oldest node's serial (after an optimizer step, the next forward pass is younger).
+_last_change = -1
 
 
 def _node(data: float, children: tuple[Value, ...], op: Primitive | str,
@@ -253,7 +290,7 @@ def _node(data: float, children: tuple[Value, ...], op: Primitive | str,
     the list the forward pass made anyway; PyTorch calls this saving for backward).
     """
     node = _new_object(Value)
-    node.data = data
+    node._data = data
     node.grad = 0.0
     node.label = ""
     node.scope = mode.current_scope
@@ -285,9 +322,9 @@ def constant(x: Any, where: str = "a Value operation") -> Value:
 def _unary(op: Primitive, x: Value) -> Value:
     forward = op.forward
     try:
-        data = forward(x.data)
+        data = forward(x._data)
     except ARITHMETIC_ERRORS as error:
-        raise op.input_error(error, (x.data,), (describe(x),)) from None
+        raise op.input_error(error, (x._data,), (describe(x),)) from None
     return _node(data, (x,), op)
 
 
@@ -298,9 +335,9 @@ def _binary(op: Primitive, x: Any, y: Any) -> Value:
         y = constant(y, op.name)
     forward = op.forward
     try:
-        data = forward(x.data, y.data)
+        data = forward(x._data, y._data)
     except ARITHMETIC_ERRORS as error:
-        raise op.input_error(error, (x.data, y.data), (describe(x), describe(y))) from None
+        raise op.input_error(error, (x._data, y._data), (describe(x), describe(y))) from None
     return _node(data, (x, y), op)
 
 
@@ -320,10 +357,10 @@ def _lifted(items: tuple[Any, ...]) -> tuple[tuple[Value, ...], list[float]]:
     that checks that: a number (or a subclass) is skipped, and only then are the items
     lifted and read again.
     """
-    values = [item.data for item in items if item.__class__ is Value]
+    values = [item._data for item in items if item.__class__ is Value]
     if len(values) < len(items):
         items = tuple(map(constant, items))
-        values = [node.data for node in items]
+        values = [node._data for node in items]
     return items, values
 
 
@@ -368,7 +405,7 @@ def _conversion_error(value: Value, conversion: str) -> TypeError:
 
 
 def _data_of(x: Any) -> float:
-    return x.data if isinstance(x, Value) else _number(x, "comparison with a Value")
+    return x._data if isinstance(x, Value) else _number(x, "comparison with a Value")
 
 
 # ---- fused n-ary primitives --------------------------------------------------------------
@@ -398,13 +435,27 @@ class Batch:
     widths: the set of row lengths (one, unless the rows are ragged).
     """
 
-    __slots__ = ("rows", "values", "widths")
+    __slots__ = ("rows", "values", "widths", "changes_seen")
 
     def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
         lifted = [_lifted(tuple(row)) for row in rows]
         self.rows = [row for row, _ in lifted]
         self.values = [values for _, values in lifted]
         self.widths = {len(row) for row in self.rows}
+        self.changes_seen = _last_change
+
+    def check_current(self) -> None:
+        """StaleGraphError if a Value in the rows got a new number after the Batch was made
+        (a dot node would otherwise keep the old number for backward)."""
+        if self.changes_seen == _last_change:  # no leaf anywhere changed since
+            return
+        for row, values in zip(self.rows, self.values):
+            for node, number in zip(row, values):
+                if node._data is not number:
+                    raise StaleGraphError(
+                        f"dot_each: {describe(node)} was given a new number ({number!r} -> "
+                        f"{node._data!r}) after the Batch holding it was made. Make the "
+                        f"Batch again, just before the dot products that use it.")
 
 
 def dot_each(weights: Sequence[Any], rows: Batch | Iterable[Sequence[Any]]) -> list[Value]:
@@ -414,6 +465,7 @@ def dot_each(weights: Sequence[Any], rows: Batch | Iterable[Sequence[Any]]) -> l
     """
     weights, weight_values = _lifted(tuple(weights))
     batch = rows if isinstance(rows, Batch) else Batch(rows)
+    batch.check_current()
     wrong_widths = batch.widths - {len(weights)}
     if wrong_widths:
         raise ValueError(f"dot: {len(weights)} weights but {min(wrong_widths)} inputs; "

@@ -160,3 +160,63 @@ def test_an_exponent_that_needs_a_gradient_at_a_negative_base_is_an_error_not_ze
         autograd.gradients(out, [exponent])
     with pytest.raises(autograd.DomainError, match=r"backward through pow.*input 1 \(node 'x'\)"):
         (Value(0.0, "x") ** 0.5).backward()  # a slope that really is infinite, and needed
+
+
+# ---- 4. one rule for the numbers: those the graph was built from ----------------------------
+def _loss_of(w, x, b):
+    return (autograd.dot([w], [x]) + b).tanh() * (w * x)  # n-ary, unary and binary nodes
+
+
+def test_backward_on_a_graph_whose_leaf_changed_refuses_and_names_it():
+    w, x, b = Value(0.5, "w"), Value(2.0, "x"), Value(0.1, "b")
+    loss = _loss_of(w, x, b)
+    loss.backward()
+    w.data -= 0.25  # a learner's optimizer step ... then backward() on the old graph
+    with pytest.raises(autograd.StaleGraphError) as error:
+        loss.backward()
+    message = str(error.value)
+    assert "'w'" in message and "0.5 -> 0.25" in message and "forward pass again" in message
+    with pytest.raises(autograd.StaleGraphError, match="'w'"):
+        autograd.gradients(loss, [w])
+    with pytest.raises(autograd.StaleGraphError, match="'w'"):
+        grad(lambda v: v * loss)(1.0)
+
+
+def test_after_a_change_a_rebuilt_graph_differentiates_at_the_new_numbers_on_every_path():
+    w, x, b = Value(0.5, "w"), Value(2.0, "x"), Value(0.1, "b")
+    _loss_of(w, x, b).backward()
+    w.data, x.data = -0.3, 1.5
+    w.grad = x.grad = b.grad = 0.0
+    loss = _loss_of(w, x, b)
+    loss.backward()
+    fresh = [Value(-0.3), Value(1.5), Value(0.1)]
+    _loss_of(*fresh).backward()
+    assert [w.grad, x.grad, b.grad] == [v.grad for v in fresh]
+    assert autograd.gradients(loss, [w, x, b]) == [v.grad for v in fresh]
+
+
+def test_a_change_before_the_graph_is_built_is_the_normal_case():
+    w = Value(1.0, "w")
+    w.data = 2.0
+    loss = w * w
+    loss.backward()
+    assert w.grad == 4.0
+
+
+def test_a_computed_node_has_no_settable_number_and_a_bad_number_is_refused():
+    w = Value(1.0, "w")
+    h = (w * 2.0).tanh()
+    with pytest.raises(AttributeError, match="computed by tanh"):
+        h.data = 0.0
+    with pytest.raises(TypeError, match="Value.data takes an int or float, got str"):
+        w.data = "0.5"
+    assert w.data == 1.0
+
+
+def test_a_batch_whose_rows_changed_is_refused():
+    x = Value(1.0, "x")
+    batch = autograd.Batch([[x, 2.0]])
+    x.data = 3.0
+    with pytest.raises(autograd.StaleGraphError, match="'x'.*1.0 -> 3.0.*Batch"):
+        autograd.dot_each([Value(1.0), Value(1.0)], batch)
+    assert autograd.dot_each([1.0, 1.0], autograd.Batch([[x, 2.0]]))[0].data == 5.0
