@@ -11,7 +11,7 @@ $(PY):
 
 # The guided tour: training, graphs, explorer pages and plots, written under out/.
 demo: $(PY)
-	$(PIP) install --quiet -e ".[wasm,plot]"
+	$(PIP) install --quiet -e ".[wasm,plot,numpy]"
 	$(PY) -m demos tour --out out
 
 # The whole suite, with everything the optional checks need (but torch, see .ci/run).

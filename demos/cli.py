@@ -21,12 +21,12 @@ from typing import Any, NoReturn
 
 import viz
 from autograd import DomainError, Value
-from demos import digits, hidden_layer, moons, neuron, training_loop, xor
+from demos import digits, hidden_layer, moons, neuron, training_loop, with_numpy, xor
 from demos.expression import ExpressionError, compute
 
 LESSONS: dict[str, ModuleType] = {
     "neuron": neuron, "training_loop": training_loop, "hidden_layer": hidden_layer,
-    "xor": xor, "moons": moons, "digits": digits,
+    "xor": xor, "moons": moons, "digits": digits, "numpy": with_numpy,
 }
 
 
