@@ -16,6 +16,8 @@ import math
 import random
 import sys
 import time
+import warnings
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,10 +25,29 @@ from typing import Any
 from autograd import Value, no_grad
 from autograd.backward import collector_paused
 from nn.checks import check_int, is_number
+from nn.layers import Layer
 from nn.module import Module
 from nn.optim import Optimizer, interrupts_held
 
 LossFunction = Callable[[list[Any], list[Any]], Value]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedStep:
+    """The network at one recorded step (fit(..., record=k)): what viz.training_view shows.
+
+    step: the step's index in the History (history.loss[step] is its loss).
+    parameters: every parameter's number as that step's forward pass used it (before the
+        step's update), in the order of history.parameter_names: exact copies.
+    gradients: d loss / d parameter from that step's backward pass, in the same order.
+    loss, accuracy: the step's, as in history.loss and history.accuracy.
+    """
+
+    step: int
+    parameters: array  # array('d'): 8 bytes a number, no Value or dict per parameter
+    gradients: array
+    loss: float
+    accuracy: float
 
 
 @dataclass
@@ -36,6 +57,13 @@ class History:
     loss: the batch loss before the step's update; accuracy: the fraction of the batch
     classified right by those same outputs; lr: the learning rate the step used;
     seconds: the wall-clock time of the step (forward, backward and update).
+
+    With fit(..., record=k) it also keeps `recorded`, one RecordedStep every k steps, and
+    what viz needs to draw them without importing nn:
+    parameter_names: the dotted names of named_parameters(), "layer0.neuron3.w1" (weight 1
+        of neuron 3 of layer 0, reading input 1 of the layer) and "layer0.neuron3.b";
+    activations: each layer's activation by its name, {"layer0": "relu", "layer1": "linear"};
+    threshold: the score above which a single output means the positive class.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -44,6 +72,10 @@ class History:
     seconds: list[float] = field(default_factory=list)
     # The step that a Ctrl-C stopped fit at (the first step not taken), or None.
     interrupted_at: int | None = None
+    recorded: list[RecordedStep] = field(default_factory=list)
+    parameter_names: list[str] = field(default_factory=list)
+    activations: dict[str, str] = field(default_factory=dict)
+    threshold: float = 0.0
 
     def __len__(self) -> int:
         return len(self.loss)
@@ -79,7 +111,8 @@ class TrainingDiverged(FloatingPointError):
 
 def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossFunction,
         optimizer: Optimizer, steps: int, batch_size: int | None = None,
-        progress: bool = True, seed: int = 0, threshold: float | None = None) -> History:
+        progress: bool = True, seed: int = 0, threshold: float | None = None,
+        record: int | None = None, live: bool = False) -> History:
     """Train model on (X, y) for `steps` optimizer steps and return the History.
 
     loss: a function (outputs, targets) -> Value, e.g. nn.losses.hinge, or a lambda
@@ -94,6 +127,17 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
         leave one long line full of carriage returns.
     threshold: the decision boundary for accuracy on single-output models; by default 0.5
         for a sigmoid output (a probability) and 0 for anything else (a score or logit).
+    record: k keeps a RecordedStep in history.recorded at every step whose index is a
+        multiple of k (0, k, 2k, ...) and at the last step taken (also when Ctrl-C or a
+        divergence stops training): every parameter's number and gradient at that step,
+        for viz.training_view to replay. Memory: 16 bytes per parameter per recorded step
+        (two array('d')), plus about 340 bytes per step: 100 steps with record=1 keep
+        0.57 MB for MLP(2, [16, 16, 1]) (337 parameters) and 3.9 MB for MLP(64, [32, 10])
+        (2,410 parameters). None (the default) records nothing and costs nothing.
+    live: in a Jupyter notebook, draw the loss curve (and, for a two-input model with one
+        output, its decision boundary) in the cell's output and redraw it in place as
+        training goes (nn/live.py), instead of the progress bar. Elsewhere it warns that it
+        needs a notebook and shows the progress lines.
 
     Nothing non-finite is hidden. Rows of X or targets holding NaN or infinity are refused
     with a ValueError before training starts. During training, each step checks the loss,
@@ -122,8 +166,9 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
         threshold = default_threshold(model)
     names = _parameter_names(model, optimizer)
     batches = _batches(len(X), batch_size, random.Random(seed))
-    history = History()
-    shown = _progress_display(steps) if progress else None
+    history = History(threshold=threshold)
+    recorder = _Recorder(model, history, record) if record is not None else None
+    shown = _display(model, X, y, steps, threshold, progress, live)
     try:
         for step in range(steps):
             indices = next(batches)
@@ -145,15 +190,21 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
                 # Free this step's graph now; otherwise it would live on until the next
                 # step's forward pass is done, doubling the memory a step needs.
                 del outputs, loss_value
+                if recorder is not None:  # the parameters before the update, the gradients
+                    recorder.copy_parameters()
                 with interrupts_held():  # the update and its record: both or neither
                     _step_or_undo(optimizer, names, step, history)
                     history.record(current_loss, current_accuracy, lr,
                                    time.perf_counter() - start)
+                    if recorder is not None:
+                        recorder.keep(step, current_loss, current_accuracy)
             if shown is not None:
                 shown.step_done(current_loss, current_accuracy)
     except KeyboardInterrupt:
         history.interrupted_at = len(history)
     finally:
+        if recorder is not None:
+            recorder.finish()
         if shown is not None:
             shown.close()
     if history.interrupted:
@@ -295,6 +346,68 @@ def _diverged(step: int, what: str, history: History, parameter: str | None = No
         before = kept
     return TrainingDiverged(f"{what} at step {step}: {before}.", step, history, parameter,
                             value)
+
+
+class _Recorder:
+    """Keeps history.recorded for fit(..., record=every).
+
+    Each step's numbers are copied before its update (copy_parameters) but kept only once
+    the step is complete (keep): a step undone by a divergence or dropped by Ctrl-C leaves
+    no record. The last complete step is kept by finish() even when it is not a multiple
+    of `every`, so the recording always ends where training ended.
+    """
+
+    def __init__(self, model: Module, history: History, every: int) -> None:
+        check_int(every, "fit(record=...)")
+        named = list(model.named_parameters())
+        self.parameters = [parameter for _, parameter in named]
+        self.every = every
+        self.history = history
+        self.copied: tuple[array, array] | None = None
+        self.held: RecordedStep | None = None  # the last complete step, not yet kept
+        history.parameter_names = [name for name, _ in named]
+        history.activations = {name: child.activation for name, child in model.named_children()
+                                if isinstance(child, Layer)}
+
+    def copy_parameters(self) -> None:
+        self.copied = (array("d", [p.data for p in self.parameters]),
+                       array("d", [p.grad for p in self.parameters]))
+
+    def keep(self, step: int, loss: float, accuracy: float) -> None:
+        recorded = RecordedStep(step, *self.copied, loss, accuracy)
+        if step % self.every == 0:
+            self.history.recorded.append(recorded)
+            self.held = None
+        else:
+            self.held = recorded
+
+    def finish(self) -> None:
+        if self.held is not None:
+            self.history.recorded.append(self.held)
+            self.held = None
+
+
+def _display(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], steps: int,
+             threshold: float, progress: bool, live: bool) -> Any:
+    """What shows fit's progress: the live picture (live=True in a notebook), the progress
+    bar or lines (progress=True), or nothing."""
+    _check_bool(live, "fit(live=...)")
+    if live:
+        from nn import live as live_display  # IPython is needed only here
+
+        if live_display.in_notebook():
+            return live_display.LiveTraining(model, X, y, steps, threshold)
+        warnings.warn("fit(live=True) redraws its picture in a Jupyter notebook only; here "
+                      "it shows the progress lines instead (or use viz.training_view on a "
+                      "fit(..., record=1) History to watch it afterwards)", stacklevel=3)
+        return _progress_display(steps)
+    return _progress_display(steps) if progress else None
+
+
+def _check_bool(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
 
 
 def _progress_display(steps: int) -> _ProgressBar | _ProgressLines:

@@ -10,6 +10,8 @@ import sys
 import types
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tripwire import Tripwire, press_ctrl_c, raise_interrupt
 
 import nn.train
@@ -216,7 +218,7 @@ def wired_neuron() -> tuple[Neuron, Adam]:
     return model, Adam(model.parameters(), lr=0.1)
 
 
-def train_and_interrupt(interrupt_at: int, action, steps: int = 6):
+def train_and_interrupt(interrupt_at: int, action, steps: int = 6, record: int | None = None):
     """fit for `steps` steps; at step interrupt_at, `action` goes off inside the update
     (between the weight and the bias), or in the loss function if the action is a str."""
     model, optimizer = wired_neuron()
@@ -231,7 +233,7 @@ def train_and_interrupt(interrupt_at: int, action, steps: int = 6):
         return mse(outputs, targets)
 
     history = fit(model, [[1.0], [2.0]], [1.0, -1.0], loss, optimizer, steps=steps,
-                  progress=False)
+                  progress=False, record=record)
     return history, model, optimizer
 
 
@@ -374,3 +376,92 @@ def test_bad_fit_arguments_are_named(arguments: dict, message: str) -> None:
     call.update(arguments)
     with pytest.raises((ValueError, TypeError), match=message):
         fit(**call)
+
+
+# ---- recording: fit(..., record=k) ----------------------------------------------------------
+RECORD_X, RECORD_Y = moons(12, noise=0.1, seed=2, signed=True)
+
+
+def recorded_run(steps: int, record: int | None, **options) -> tuple[MLP, nn.train.History]:
+    model = MLP(2, [3, 1], activation="tanh", seed=5)
+    history = fit(model, RECORD_X, RECORD_Y, hinge, SGD(model.parameters(), lr=0.3),
+                  steps=steps, progress=False, record=record, **options)
+    return model, history
+
+
+def state_after(steps: int) -> tuple[list[float], list[float]]:
+    """An independent run of `steps` steps: the parameters then, and the gradients that the
+    next step's backward pass gives them (the numbers a RecordedStep at `steps` holds)."""
+    model, _ = recorded_run(steps, record=None)
+    parameters = model.parameters()
+    model.zero_grad()
+    hinge(model.forward_batch(RECORD_X), RECORD_Y).backward()
+    return [p.data for p in parameters], [p.grad for p in parameters]
+
+
+@given(steps=st.integers(1, 9), every=st.integers(1, 4))
+@settings(max_examples=20)
+def test_record_keeps_exact_copies_at_every_kth_step_and_the_last(steps: int,
+                                                                    every: int) -> None:
+    model, history = recorded_run(steps, record=every)
+    assert [r.step for r in history.recorded] == sorted(
+        set(range(0, steps, every)) | {steps - 1})
+    assert history.parameter_names == [name for name, _ in model.named_parameters()]
+    assert history.activations == {"layer0": "tanh", "layer1": "linear"}
+    for recorded in history.recorded:
+        parameters, gradients = state_after(recorded.step)
+        assert recorded.parameters.typecode == "d" and list(recorded.parameters) == parameters
+        assert list(recorded.gradients) == gradients
+        assert (recorded.loss, recorded.accuracy) == (history.loss[recorded.step],
+                                                      history.accuracy[recorded.step])
+
+
+def test_without_record_nothing_is_kept_and_the_training_is_the_same() -> None:
+    plain_model, plain = recorded_run(6, record=None)
+    recorded_model, recorded = recorded_run(6, record=1)
+    assert plain.recorded == [] and plain.parameter_names == []
+    assert recorded.loss == plain.loss and recorded_model.state_dict() == plain_model.state_dict()
+
+
+def test_the_memory_of_a_recording_is_16_bytes_a_parameter_a_step() -> None:
+    _, history = recorded_run(5, record=1)
+    count = len(history.parameter_names)
+    for recorded in history.recorded:
+        numbers = sys.getsizeof(recorded.parameters) + sys.getsizeof(recorded.gradients)
+        assert numbers <= 16 * count + 2 * 80  # two arrays: 8 bytes a number, small header
+
+
+@pytest.mark.parametrize("action, steps_done", [("in the loss", 3), (press_ctrl_c, 4)])
+def test_an_interrupted_recording_ends_at_the_last_step_taken(action, steps_done: int,
+                                                              capsys) -> None:
+    history, model, _ = train_and_interrupt(3, action, steps=8, record=5)
+    assert [r.step for r in history.recorded] == [0, steps_done - 1]
+    capsys.readouterr()
+
+
+def test_a_diverged_recording_ends_at_the_last_finite_step() -> None:
+    model = MLP(2, [3, 1], seed=5)
+    with pytest.raises(TrainingDiverged) as caught:
+        fit(model, RECORD_X, RECORD_Y, mse, SGD(model.parameters(), lr=1e150), steps=20,
+            progress=False, record=4)
+    history = caught.value.history
+    assert history.recorded[-1].step == len(history) - 1 == caught.value.step - 1
+    assert all(math.isfinite(x) for r in history.recorded for x in r.parameters)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"record": 0}, r"fit\(record=...\) must be an int >= 1, got 0"),
+    ({"record": 2.5}, r"fit\(record=...\) must be an int"),
+])
+def test_bad_record_values_are_named(options: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        recorded_run(3, **options)
+
+
+def test_live_outside_a_notebook_says_so_and_shows_the_progress_lines(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.warns(UserWarning, match="Jupyter notebook only"):
+        recorded_run(3, record=None, live=True)
+    assert "step 3/3" in capsys.readouterr().err
+    with pytest.raises(TypeError, match=r"fit\(live=...\) must be True or False"):
+        recorded_run(3, record=None, live="yes")
