@@ -46,7 +46,7 @@ def forward(p: dict[str, Value], x: float = X) -> dict[str, Value]:
             h2 = (p["w2"] * x + p["b2"]).sigmoid()
     with scope("layer1"), scope("neuron0"):
         out = (p["w3"] * h1 + p["w4"] * h2 + p["b3"]).sigmoid()
-    loss = (out - TARGET) ** 2
+    loss = (out - Value(TARGET, "y")) ** 2  # y labelled too: the picture names the target
     h1.label, h2.label, out.label, loss.label = "h1", "h2", "out", "loss"
     return {"x": x, "h1": h1, "h2": h2, "out": out, "loss": loss}
 
