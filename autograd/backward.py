@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterator, Sequence
 from operator import attrgetter
 from typing import Any
@@ -60,6 +61,12 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+# One sweep at a time in the whole process. A sweep writes .grad all over the graph it
+# walks, and two at once on one graph (or on graphs sharing parameters) would add into each
+# other's half-finished sums. Taking turns costs nothing: Python runs one thread at a time.
+_one_sweep_at_a_time = threading.Lock()
+
+
 def backward(root: Any, grad: float) -> None:
     """Set .grad of every node below root to d root/d node (times `grad`).
 
@@ -75,8 +82,9 @@ def backward(root: Any, grad: float) -> None:
 
     The rules differentiate at the numbers the graph was built from. If a leaf was given a
     new number since (w.data -= ...), StaleGraphError: build the graph again first.
+    Threads calling backward() at the same time take turns, each a whole sweep.
     """
-    with collector_paused():
+    with _one_sweep_at_a_time, collector_paused():
         _backward(root, grad)
 
 

@@ -69,7 +69,7 @@ class Value:
             raise ValueError(f"Value kind must be one of {LEAF_KINDS}, got {kind!r}")
         self.grad = 0.0
         self.label = label
-        self.scope = mode.current_scope
+        self.scope = mode.current_scope()
         self._children: tuple[Value, ...] = ()
         self._op: Primitive | str = kind
         self._serial = next(_serials)
@@ -270,6 +270,7 @@ class Value:
 
 # ---- creating nodes ---------------------------------------------------------------------
 _new_object = object.__new__
+_read_mode = mode.read
 # Every Value gets the next number as it is created. Children always exist before their
 # parents, so sorting by this number gives a topological order: backward() walks it in
 # reverse, the same order on every run.
@@ -293,8 +294,8 @@ def _node(data: float, children: tuple[Value, ...], op: Primitive | str,
     node._data = data
     node.grad = 0.0
     node.label = ""
-    node.scope = mode.current_scope
-    if mode.grad_enabled:
+    grad_enabled, node.scope = _read_mode()  # this thread's or task's: see autograd.mode
+    if grad_enabled:
         node._children = children
         node._op = op
         node._saved = saved

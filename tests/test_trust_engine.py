@@ -7,6 +7,8 @@ import math
 
 import numpy
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, grad
@@ -220,3 +222,183 @@ def test_a_batch_whose_rows_changed_is_refused():
     with pytest.raises(autograd.StaleGraphError, match="'x'.*1.0 -> 3.0.*Batch"):
         autograd.dot_each([Value(1.0), Value(1.0)], batch)
     assert autograd.dot_each([1.0, 1.0], autograd.Batch([[x, 2.0]]))[0].data == 5.0
+
+
+# ---- 5. grad mode and scope belong to a thread or a task; sweeps take turns -----------------
+def _in_threads(*bodies):
+    """Run each body in a thread of its own; re-raise the first error any of them hit."""
+    import threading
+
+    errors = []
+
+    def run(body):
+        try:
+            body()
+        except BaseException as error:  # noqa: BLE001 - handed to the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    if errors:
+        raise errors[0]
+
+
+def test_no_grad_and_scope_in_one_thread_leave_another_threads_graph_alone():
+    import threading
+
+    inside, built = threading.Barrier(2), threading.Barrier(2)
+    seen = {}
+
+    def quiet():
+        with autograd.no_grad(), autograd.scope("quiet"):
+            inside.wait()  # the other thread builds while this one is inside
+            built.wait()
+            seen["quiet"] = Value(1.0) * 2.0
+
+    def busy():
+        inside.wait()
+        x = Value(1.0, "x")
+        seen["busy"] = x * 2.0
+        seen["busy mode"] = autograd.is_grad_enabled()
+        built.wait()
+
+    _in_threads(quiet, busy)
+    assert seen["busy"].children and seen["busy"].scope == "" and seen["busy mode"]
+    assert seen["quiet"].children == () and seen["quiet"].scope == "quiet"
+    assert autograd.is_grad_enabled() and Value(0.0).scope == ""
+
+
+def test_a_decorated_no_grad_function_called_from_threads_at_once():
+    import threading
+
+    both = threading.Barrier(2)
+
+    @autograd.no_grad()
+    def evaluate():
+        both.wait()  # both calls are inside at the same time
+        return Value(1.0) * 2.0
+
+    results = []
+    _in_threads(lambda: results.append(evaluate()), lambda: results.append(evaluate()))
+    assert [r.children for r in results] == [(), ()] and autograd.is_grad_enabled()
+
+
+def test_two_threads_calling_backward_on_one_graph_take_turns():
+    import sys
+
+    leaves = [Value(0.1 * i, f"x{i}") for i in range(200)]
+    loss = autograd.sum([(leaf * leaf).tanh() for leaf in leaves for _ in range(40)])
+    loss.backward()
+    once = [leaf.grad for leaf in leaves]
+    for leaf in leaves:
+        leaf.grad = 0.0
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, mid-sweep
+    try:
+        _in_threads(*[lambda: [loss.backward() for _ in range(3)]] * 2)
+    finally:
+        sys.setswitchinterval(interval)
+    assert [leaf.grad for leaf in leaves] == pytest.approx([6 * g for g in once], rel=1e-12)
+
+
+def test_asyncio_tasks_keep_their_own_grad_mode_and_scope():
+    import asyncio
+
+    async def main():
+        inside, built = asyncio.Event(), asyncio.Event()
+
+        async def quiet():
+            with autograd.no_grad(), autograd.scope("quiet"):
+                inside.set()
+                await built.wait()
+                return Value(1.0) * 2.0
+
+        async def busy():
+            await inside.wait()  # the other task is inside no_grad and scope now
+            node = Value(1.0) * 2.0
+            built.set()
+            return node
+
+        return await asyncio.gather(quiet(), busy())
+
+    quiet_node, busy_node = asyncio.run(main())
+    assert quiet_node.children == () and quiet_node.scope == "quiet"
+    assert busy_node.children and busy_node.scope == ""
+
+
+# A task's program: "node" (make a node and check it), or (block, [program...]) where block
+# is "no_grad", "enable_grad" or "scope". Several programs run at once, interleaved.
+_programs = st.recursive(
+    st.just("node"),
+    lambda inner: st.tuples(st.sampled_from(["no_grad", "enable_grad", "scope"]),
+                            st.lists(inner, max_size=3)),
+    max_leaves=8)
+
+
+def _block(kind, who, path):
+    """The context manager of a block, and the (grad mode, scope) expected inside it."""
+    if kind == "scope":
+        return autograd.scope(who), None, f"{path}/{who}" if path else who
+    return (autograd.no_grad() if kind == "no_grad" else autograd.enable_grad()), \
+        kind == "enable_grad", path
+
+
+def _check_node(enabled, path):
+    node = Value(1.0) * 2.0
+    assert autograd.is_grad_enabled() == enabled
+    assert bool(node.children) == enabled and node.scope == path
+
+
+async def _run_task(program, who, pauses, enabled=True, path=""):
+    import asyncio
+
+    for item in program:
+        for _ in range(pauses.randint(0, 2)):
+            await asyncio.sleep(0)  # let the other tasks run here
+        if item == "node":
+            _check_node(enabled, path)
+            continue
+        manager, inner_enabled, inner_path = _block(item[0], who, path)
+        with manager:
+            await _run_task(item[1], who, pauses,
+                            enabled if inner_enabled is None else inner_enabled, inner_path)
+        _check_node(enabled, path)
+
+
+def _run_thread(program, who, pauses, enabled=True, path=""):
+    import time
+
+    for item in program:
+        time.sleep(0.0001 * pauses.randint(0, 1))  # let the other threads run here
+        if item == "node":
+            _check_node(enabled, path)
+            continue
+        manager, inner_enabled, inner_path = _block(item[0], who, path)
+        with manager:
+            _run_thread(item[1], who, pauses,
+                        enabled if inner_enabled is None else inner_enabled, inner_path)
+        _check_node(enabled, path)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_programs, max_size=4), min_size=2, max_size=3), st.randoms())
+def test_grad_mode_and_scope_never_leak_between_asyncio_tasks(programs, pauses):
+    import asyncio
+
+    async def main():
+        await asyncio.gather(*[_run_task(program, f"task{i}", pauses)
+                               for i, program in enumerate(programs)])
+
+    asyncio.run(main())
+    assert autograd.is_grad_enabled() and autograd.mode.current_scope() == ""
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.lists(_programs, max_size=4), min_size=2, max_size=3), st.randoms())
+def test_grad_mode_and_scope_never_leak_between_threads(programs, pauses):
+    _in_threads(*[lambda i=i, program=program: _run_thread(program, f"thread{i}", pauses)
+                  for i, program in enumerate(programs)])
+    assert autograd.is_grad_enabled() and autograd.mode.current_scope() == ""
