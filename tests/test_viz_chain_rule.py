@@ -55,7 +55,7 @@ def test_scope_paths_stay_out_of_fractions_and_ids_out_of_every_name() -> None:
         assert not any("layer0" in fraction for fraction in fractions), text
         assert not re.search(r"\bn\d+\b", text), text  # no internal ids such as n7
     words = writer.words(ids[values["w"]])
-    assert "w is w in layer0/neuron0" in words  # the path, said once, outside fractions
+    assert "where w: in layer0/neuron0" in words  # the path, said once, outside fractions
     assert writer.name(ids[values["a"]]) == "tanh(x × w + b)"
 
 
@@ -165,4 +165,4 @@ def test_svg_tooltips_and_frame_captions_use_the_same_words(tmp_path) -> None:
     caption = "\n".join(text.text for text in ET.parse(frames[w_step]).getroot()
                         .find("{http://www.w3.org/2000/svg}g")
                         .findall("{http://www.w3.org/2000/svg}text"))
-    assert caption.endswith(writer.words(ids[values["w"]]))
+    assert f"the gradient of w is complete\n{writer.words(ids[values['w']])}" in caption

@@ -114,7 +114,8 @@ class ChainRuleWriter:
         node, name = self.nodes[node_id], self._names[node_id]
         if node.label:
             return name != node.label or self._shared_label[node.label]
-        return name in (OUTPUT, _abbreviation(node))
+        # "tanh(…)" in a scope: say which; outside every scope there is nothing to add.
+        return name == OUTPUT or (name == _abbreviation(node) and bool(node.scope))
 
     # ---- the sentences -----------------------------------------------------------------
     def words(self, node_id: str) -> str:
@@ -200,16 +201,18 @@ class ChainRuleWriter:
         path, count = self._paths.path(node_id), self._paths.count[node_id]
         if len(path) < 2 or (len(path) == 2 and count == 1):
             return ""  # the one-hop line already says it
-        chain = [self.root] + [edge.child for edge in path]
-        shown = _shown_factors(len(path))
-        fractions = [_fraction(mentions.name(chain[i]), mentions.name(chain[i + 1]))
-                     for i in shown]
-        numbers = [format_number(path[i].local_derivative) for i in shown]
-        product = math.prod(edge.local_derivative for edge in path)
         top, bottom = mentions.name(self.root), mentions.name(node_id)
+        if len(path) <= MAX_FACTORS:
+            chain = [self.root] + [edge.child for edge in path]
+            symbols = f" {TIMES} ".join(
+                _fraction(mentions.name(upper), mentions.name(lower))
+                for upper, lower in zip(chain, chain[1:]))
+        else:  # twenty fractions of look-alike names would bury the numbers
+            symbols = f"the product of its {len(path)} local derivatives"
+        product = math.prod(edge.local_derivative for edge in path)
         which = "the only path" if count == 1 else f"largest of {_count(count)} paths"
-        return (f"{_fraction(top, bottom)} along the largest path = "
-                f"{_product(fractions, len(path))} = {_product(numbers, len(path))} = "
+        return (f"{_fraction(top, bottom)} along the largest path = {symbols} = "
+                f"{_product([format_number(edge.local_derivative) for edge in path])} = "
                 f"{format_number(product)} ({which})")
 
 
@@ -235,8 +238,9 @@ def _short_names(nodes: list[NodeInfo], into: dict[str, list[EdgeInfo]],
             arguments = [_operand(names[e.child], precedence.get(e.child), node, e.position)
                          for e in into[node.id]]
             expression = _expression(node, arguments)
-            names[node.id] = expression if len(expression) <= MAX_NAME_LENGTH else \
-                _abbreviation(node)
+            # A dot or sum of many inputs is named "dot(…)": its arguments are in the graph.
+            short = len(expression) <= MAX_NAME_LENGTH and len(arguments) <= 2
+            names[node.id] = expression if short else _abbreviation(node)
             if node.symbol in PRECEDENCE and len(arguments) == 2:
                 precedence[node.id] = PRECEDENCE[node.symbol]
     return names
@@ -284,8 +288,6 @@ def _descriptions(nodes: list[NodeInfo], names: dict[str, str]) -> dict[str, str
             text = f"the {node.op} node{f' in {where}' if where else ''}"
             if names[node.id] == OUTPUT:
                 text = f"the output, {text}"
-            elif names[node.id] != _abbreviation(node):
-                text = f"{names[node.id]}, {text}"
         else:
             text = f"an unlabelled {node.kind}{f' in {where}' if where else ''}"
         descriptions[node.id] = text
@@ -310,11 +312,14 @@ class _Mentions:
         """One line saying what the names stand for, if any name needs it."""
         meanings = []
         for base, ids in self.by_name.items():
+            described = [self.writer.describe(node_id) for node_id in ids]
+            # Look-alikes are worth telling apart only if their descriptions differ.
+            apart = len(set(described)) > 1
             for index, node_id in enumerate(ids):
-                described = self.writer.describe(node_id)
-                name = _numbered(base, index)
-                if len(ids) > 1 or self.writer.needs_describing(node_id):
-                    meanings.append(f"{name} is {described}")
+                if apart or self.writer.needs_describing(node_id):
+                    # "w1: in layer0/neuron3", "dot(…)₂: the dot node in layer0/neuron6"
+                    meaning = described[index].removeprefix(f"{base} ")
+                    meanings.append(f"{_numbered(base, index)}: {meaning}")
         return [f"where {'; '.join(meanings)}"] if meanings else []
 
 
@@ -349,18 +354,12 @@ def _magnitude(x: float | None) -> float:
     return abs(x) if x is not None and not math.isnan(x) else 0.0
 
 
-def _shown_factors(count: int) -> list[int]:
-    """Which factors of a product to write: all, or the first and last few of a long one."""
-    if count <= MAX_FACTORS:
-        return list(range(count))
-    return [*range(EDGE_FACTORS), *range(count - EDGE_FACTORS, count)]
-
-
-def _product(factors: list[str], count: int) -> str:
-    """The shown factors joined by ×, with the number of those left out in the middle."""
-    if count > len(factors):
-        factors = [*factors[:EDGE_FACTORS], f"({count - len(factors)} more factors)",
-                   *factors[EDGE_FACTORS:]]
+def _product(factors: list[str]) -> str:
+    """factors joined by ×; a long product shows its ends and counts the middle."""
+    if len(factors) > MAX_FACTORS:
+        factors = [*factors[:EDGE_FACTORS],
+                   f"({len(factors) - 2 * EDGE_FACTORS} more factors)",
+                   *factors[-EDGE_FACTORS:]]
     return f" {TIMES} ".join(factors)
 
 
