@@ -42,6 +42,7 @@ from autograd import Value
 from viz.backends import render_source
 from viz.chain_rule import ChainRuleWriter
 from viz.describe import EdgeInfo, GraphDescription, NodeInfo, describe_sweep
+from viz.errors import GraphTooLargeError
 from viz.files import write_atomically
 from viz.fold import FoldedGraph, GroupInfo, fold
 from viz.graph import MAX_NODES, arrow_id, check_size, graph_of, op_arrow_id, op_id
@@ -92,7 +93,7 @@ def explore(root: Value, path: str | os.PathLike | None = None, collapse: str | 
         "title": title,
         "levels": [view.data for view in views],
         "initial": [level for level, _ in levels].index(collapse),
-        "missing": _missing_levels(description, [level for level, _ in levels]),
+        "missing": _missing_levels(description, [level for level, _ in levels], max_nodes),
         "values": _values_data(description, writer, views),
     }
     page = _page(title, [view.svg for view in views], data)
@@ -129,11 +130,21 @@ def _boxes_of(folded: FoldedGraph) -> frozenset[str]:
 def _worth_offering(folded: FoldedGraph, max_nodes: int, boxes: frozenset[str],
                     seen: set[frozenset[str]]) -> bool:
     folds_a_scope = not folded.groups or any(group.scope for group in folded.groups)
-    return (folded.box_count <= max_nodes and len(folded.flows) <= MAX_ARROWS
+    return (_drawable(folded, max_nodes) and len(folded.flows) <= MAX_ARROWS
             and folds_a_scope and boxes not in seen)
 
 
-def _missing_levels(description: GraphDescription, offered: list[str | None]) -> list[str]:
+def _drawable(folded: FoldedGraph, max_nodes: int) -> bool:
+    """True when Graphviz can lay the level out (check_size's rule, which says why not)."""
+    try:
+        check_size(folded, max_nodes, None)
+    except GraphTooLargeError:
+        return False
+    return True
+
+
+def _missing_levels(description: GraphDescription, offered: list[str | None],
+                    max_nodes: int) -> list[str]:
     """Why each level the page does not offer is missing, for the page to say so."""
     notes = []
     for level in LEVELS:
@@ -142,9 +153,12 @@ def _missing_levels(description: GraphDescription, offered: list[str | None]) ->
         folded = fold(description, level)
         if folded.groups and not any(group.scope for group in folded.groups):
             continue  # no neuron or layer scopes to fold
-        notes.append(f"{LEVEL_NAMES[level]}: {folded.box_count:,} boxes and "
-                     f"{len(folded.flows):,} arrows, too many to draw here "
-                     f"(explore(root, path, collapse={level!r}) draws it alone)")
+        size = f"{folded.box_count:,} boxes and {len(folded.flows):,} arrows"
+        if _drawable(folded, max_nodes):
+            notes.append(f"{LEVEL_NAMES[level]}: {size}, too many for this page; "
+                         f"explore(root, path, collapse={level!r}) draws it alone")
+        else:
+            notes.append(f"{LEVEL_NAMES[level]}: {size}, too many for Graphviz to lay out")
     return notes
 
 

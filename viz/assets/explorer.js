@@ -90,7 +90,8 @@ function boxAnnouncement(box, computed, complete) {
     const value = values[box.value];
     const data = computed ? value.dataText : "not computed yet";
     const grad = complete ? value.gradText : "not known yet";
-    return `${value.name} (${value.description}): data ${data}, grad ${grad}`;
+    const about = value.description === value.name ? "" : ` (${value.description})`;
+    return `${value.name}${about}: data ${data}, grad ${grad}`;
   }
   const size = `${box.name}, a folded box of ${box.size} values`;
   const data = computed ? "computed" : "not computed yet";
