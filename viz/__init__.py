@@ -7,6 +7,8 @@
                                   (give a path, "loss.png", to save them as well)
     explore(root, "graph.html")   one offline HTML page to step through both passes
                                   (explore(root) writes nothing: it shows in Jupyter)
+    training_view(history, "train.html", X=X, y=y)   one offline page to watch training
+                                  (a fit(..., record=k) History, or a list to compare)
     describe_graph(root)          the nodes and edges with their numbers, as plain data
 
 In Jupyter each of these shows its picture or page when it is a cell's value, and the
@@ -23,14 +25,15 @@ from viz.explorer import explore
 from viz.fold import Flow, FoldedGraph, GroupInfo, fold
 from viz.frames import backprop_frames
 from viz.graph import MAX_NODES, BlameGraph, draw_graph
-from viz.notebook import ExplorerPage, Frames, SavedFile
+from viz.notebook import ExplorerPage, Frames, SavedFile, TrainingPage
 from viz.plots import plot_decision_boundary, plot_history
 from viz.render import render
+from viz.training_view import training_view
 
 __all__ = [
     "MAX_NODES", "BlameGraph", "EdgeInfo", "ExplorerPage", "Flow", "FoldedGraph", "Frames",
     "GraphDescription", "GraphTooLargeError", "GroupInfo", "NodeInfo", "RenderError",
-    "RendererNotFoundError", "SavedFile", "available_renderer", "backprop_frames",
+    "RendererNotFoundError", "SavedFile", "TrainingPage", "available_renderer", "backprop_frames",
     "describe_graph", "draw_graph", "explore", "fold", "plot_decision_boundary",
-    "plot_history", "render",
+    "plot_history", "render", "training_view",
 ]

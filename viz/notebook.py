@@ -8,6 +8,7 @@ path of the file it wrote), as a class that also answers those questions:
     render(loss, "graph.png")         SavedFile: the PNG inline
     explore(loss, "page.html")        SavedFile: the page, working, in a frame
     explore(loss)                     ExplorerPage, no file at all: the page in a frame
+    training_view(history)            TrainingPage, the same for the training view
     backprop_frames(loss, "frames")   Frames, a list of SavedFiles: the steps side by side
 
 Outside Jupyter nothing changes: a SavedFile is a Path (read_text(), suffix, open(...)).
@@ -82,6 +83,18 @@ class ExplorerPage:
     def __repr__(self) -> str:
         return (f"<ExplorerPage: {len(self.html):,} characters of HTML. Jupyter shows it "
                 f"inline; explore(root, 'page.html') saves it as a file to open in a browser>")
+
+
+class TrainingPage(ExplorerPage):
+    """A training view kept in memory (training_view(history) with no path), shown inline
+    the same way: the whole page in a sandboxed frame."""
+
+    def _repr_html_(self) -> str:
+        return sandboxed_frame(self.html, title="blameflow training view")
+
+    def __repr__(self) -> str:
+        return (f"<TrainingPage: {len(self.html):,} characters of HTML. Jupyter shows it "
+                f"inline; training_view(history, 'train.html') saves it as a file>")
 
 
 class Frames(list):

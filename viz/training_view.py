@@ -1,0 +1,351 @@
+"""training_view: one offline page to watch a network learn, step by step.
+
+    >>> history = fit(model, X, y, loss, optimizer, steps=100, record=1)
+    >>> training_view(history, "out/train.html", X=X, y=y)
+    >>> training_view([slow, fast], "out/compare.html", labels=["lr 0.1", "lr 1"], X=X, y=y)
+
+A slider (and play/pause) picks a recorded step; side by side the page shows, at that step:
+- the loss and accuracy curves of every run, with a cursor at the step;
+- for two inputs and one output, the decision boundary: the model's score on a grid
+  (GRID x GRID points), coloured by sign and strength, with the 0-contour (the threshold)
+  and the data points;
+- the network, neurons and weights: a weight's line width is its size, its colour its
+  sign (red positive, blue negative), and a gold halo as wide as its |gradient| (scaled to
+  the largest |gradient| at that step) shows the blame it receives;
+- beneath it, the mean |gradient| of each layer over time on a log scale: vanishing
+  gradients fall away to the left-hand layers, exploding ones shoot up;
+- hovering or focusing a weight shows its value and gradient, and their histories.
+
+What the page needs from a run (nn.fit(..., record=k) writes all of it; viz does not
+import nn): `loss` and `accuracy` (one number per step), `recorded` (steps with `.step`,
+`.parameters` and `.gradients`, the numbers in the order of `parameter_names`),
+`parameter_names`, `activations` and `threshold`. The network is read from the names,
+which must be "layer<i>.neuron<j>.w<k>" (weight k of neuron j of layer i, reading output
+k of layer i-1, or input k for layer 0) and "layer<i>.neuron<j>.b" (its bias);
+`activations` gives each layer's activation by name ("relu", "tanh", "sigmoid",
+"leaky_relu", "linear"). Runs whose names do not follow that shape still get their
+curves and per-layer gradients (grouped by the first part of each name).
+
+The boundary at each recorded step is computed here, in Python, with plain floats: each
+layer's neurons applied to the grid's rows with the recorded parameters and the float
+forward functions of autograd's table of primitives. The page stays small and quick by
+keeping at most MAX_FRAMES recorded steps per run and at most MAX_LINES weights per pair
+of layers (the largest ever, by |value|); it says when it leaves any out. The page follows
+the explorer's rules: nothing fetched, only its own hashed script and style, every number
+and text in a JSON data block the browser never runs, written atomically.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+from operator import mul
+from typing import Any
+
+from autograd import TABLE, Value
+from viz.explorer import _asset, _fill_template, _sha256, script_json
+from viz.files import write_atomically
+from viz.notebook import SavedFile, TrainingPage
+
+GRID = 40  # the boundary's grid: GRID x GRID scores per recorded step
+MAX_FRAMES = 200  # recorded steps kept per run: evenly spread, always the first and last
+MAX_LINES = 256  # weights drawn per pair of layers: the largest by |value|
+TITLE = "blameflow: watch it learn"
+NAME = re.compile(r"layer(\d+)\.neuron(\d+)\.(?:w(\d+)|b)")
+NAME_FORMAT = "layer<i>.neuron<j>.w<k> and layer<i>.neuron<j>.b"
+# The float forward function of each activation nn can name.
+_LEAKY_SLOPE = inspect.signature(Value.leaky_relu).parameters["slope"].default
+ACTIVATIONS: dict[str, Callable[[float], float]] = {
+    "relu": TABLE["relu"].forward, "tanh": TABLE["tanh"].forward,
+    "sigmoid": TABLE["sigmoid"].forward, "linear": TABLE["identity"].forward,
+    "leaky_relu": lambda x: TABLE["leaky_relu"].forward(x, _LEAKY_SLOPE),
+}
+
+
+def training_view(runs: Any, path: str | os.PathLike | None = None,
+                  X: Sequence[Sequence[float]] | None = None, y: Sequence[float] | None = None,
+                  labels: Sequence[str] | None = None,
+                  grid: int = GRID) -> SavedFile | TrainingPage:
+    """The page for one History from fit(..., record=k), or a list of them to compare.
+
+    path: where to write it (an .html file); returns it as a SavedFile. With no path
+        nothing is written and a TrainingPage is returned; in Jupyter either shows the
+        page working inline.
+    X, y: the training data; with two input columns and a one-output network the page
+        draws the decision boundary at each recorded step, with these points on it.
+    labels: one name per run for the legend and the run picker ("lr 0.1"); by default
+        "run 1", "run 2", ...
+    grid: the boundary's points per side (grid * grid scores per recorded step).
+    """
+    histories = list(runs) if isinstance(runs, (list, tuple)) else [runs]
+    if not histories:
+        raise ValueError("training_view needs at least one History (from fit(...))")
+    for history in histories:
+        _check_history(history)
+    labels = _labels(labels, len(histories))
+    points = _points(X, y) if X is not None else None
+    if isinstance(grid, bool) or not isinstance(grid, int) or grid < 2:
+        raise ValueError(f"training_view(grid=...) is the boundary's points per side, an "
+                         f"int >= 2; got {grid!r}")
+    axes = _grid_axes(points, grid) if points else None
+    data = {"title": TITLE, "points": points, "grid": axes,
+            "runs": [_run_data(history, label, axes) for history, label in zip(histories,
+                                                                                 labels)]}
+    page = _page(data)
+    if path is None:
+        return TrainingPage(page)
+    path = SavedFile(path)
+    write_atomically(path, page.encode("utf-8"))
+    return path
+
+
+# ---- checking what we were given ----------------------------------------------------------
+def _check_history(history: Any) -> None:
+    if not all(hasattr(history, name) for name in ("loss", "accuracy", "recorded")):
+        raise TypeError(f"training_view takes the History that nn.fit returns (or a list of "
+                        f"them), got {type(history).__name__}")
+    if not history.loss:
+        raise ValueError("training_view: a History with no steps; train for at least one")
+
+
+def _labels(labels: Sequence[str] | None, count: int) -> list[str]:
+    if labels is None:
+        return [f"run {number}" for number in range(1, count + 1)]
+    if isinstance(labels, str) or len(labels) != count:
+        raise ValueError(f"training_view(labels=...) needs one label per run: {count} runs, "
+                         f"got {labels!r:.80}")
+    return [str(label) for label in labels]
+
+
+def _points(X: Sequence[Sequence[float]], y: Sequence[float] | None) -> list[list[Any]] | None:
+    """[x0, x1, positive] per row for two-input data; None for wider inputs (no boundary)."""
+    if y is None or len(X) != len(y):
+        raise ValueError("training_view: give X and y together, one label per row of X")
+    if not X or any(len(row) != 2 for row in X):
+        return None
+    return [[_number(row[0]), _number(row[1]), _number(label) > 0] for row, label in zip(X, y)]
+
+
+def _number(x: Any) -> float:
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def _grid_axes(points: list[list[Any]], grid: int) -> dict[str, list[float]]:
+    """Evenly spaced coordinates covering the points with a 10% margin, per axis."""
+    axes = {}
+    for name, axis in (("xs", 0), ("ys", 1)):
+        low, high = min(p[axis] for p in points), max(p[axis] for p in points)
+        margin = 0.1 * (high - low) or 1.0
+        low, high = low - margin, high + margin
+        axes[name] = [low + (high - low) * i / (grid - 1) for i in range(grid)]
+    return axes
+
+
+# ---- one run ------------------------------------------------------------------------------
+@dataclass
+class _Network:
+    """The layers read from the parameter names: sizes [inputs, layer0, layer1, ...], and
+    each neuron's weight indices (into the recorded arrays) and bias index, per layer."""
+
+    sizes: list[int]
+    weights: list[list[list[int]]]  # weights[layer][neuron][input] -> parameter index
+    biases: list[list[int]]  # biases[layer][neuron] -> parameter index
+
+
+def _network(names: Sequence[str]) -> _Network | None:
+    """The network the names describe, or None if they are not all NAME_FORMAT or leave
+    gaps (a missing weight, a neuron that reads a different number of inputs)."""
+    neurons: dict[tuple[int, int], dict[str | int, int]] = {}
+    for index, name in enumerate(names):
+        match = NAME.fullmatch(name)
+        if match is None:
+            return None
+        layer, neuron, weight = match.groups()
+        neurons.setdefault((int(layer), int(neuron)), {})[
+            "b" if weight is None else int(weight)] = index
+    sizes: list[int] = []
+    weights, biases, placed = [], [], 0
+    while (len(weights), 0) in neurons:
+        layer = len(weights)
+        row = []
+        while (layer, len(row)) in neurons:
+            row.append(neurons[layer, len(row)])
+        width = len(row[0]) - 1
+        if any(set(n) != {"b", *range(width)} for n in row) or (sizes and width != sizes[-1]):
+            return None
+        sizes = sizes or [width]
+        sizes.append(len(row))
+        weights.append([[n[k] for k in range(width)] for n in row])
+        biases.append([n["b"] for n in row])
+        placed += len(row) * (width + 1)
+    # Every name in its place, once: none left over (a layer after a gap, a repeated name).
+    return _Network(sizes, weights, biases) if weights and placed == len(names) else None
+
+
+def _frames(history: Any) -> list[Any]:
+    """At most MAX_FRAMES of the recorded steps, evenly spread, first and last kept."""
+    recorded = list(history.recorded)
+    if len(recorded) <= MAX_FRAMES:
+        return recorded
+    last = len(recorded) - 1
+    return [recorded[round(i * last / (MAX_FRAMES - 1))] for i in range(MAX_FRAMES)]
+
+
+def _run_data(history: Any, label: str, axes: dict[str, list[float]] | None) -> dict[str, Any]:
+    frames = _frames(history)
+    names = list(getattr(history, "parameter_names", []))
+    network = _network(names) if frames else None
+    data: dict[str, Any] = {
+        "label": label, "steps": len(history.loss),
+        "loss": [_finite(x) for x in history.loss],
+        "accuracy": [_finite(x) for x in history.accuracy],
+        "frames": [frame.step for frame in frames],
+        "recordedCount": len(history.recorded),
+        "layerGradients": _layer_gradients(names, frames),
+        "network": None, "boundary": None, "notes": [],
+    }
+    if not frames:
+        data["notes"].append("No steps were recorded: train with fit(..., record=1) to "
+                             "see the network and the boundary at each step.")
+        return data
+    if len(frames) < len(history.recorded):
+        data["notes"].append(f"{len(history.recorded):,} steps were recorded; the page keeps "
+                             f"{len(frames)} of them, evenly spread.")
+    if network is None:
+        data["notes"].append(f"The network is not drawn: its parameter names are not all of "
+                             f"the form {NAME_FORMAT}.")
+        return data
+    data["network"] = _network_data(network, names, frames, data["notes"])
+    if axes is not None:
+        data["boundary"] = _boundary_data(history, network, frames, axes, data["notes"])
+    return data
+
+
+def _finite(x: float, digits: int = 6) -> float | None:
+    """x to `digits` significant digits (what the page shows, and smaller JSON); None for
+    NaN or infinity, which JSON cannot hold."""
+    return float(f"{x:.{digits}g}") if math.isfinite(x) else None
+
+
+def _layer_gradients(names: list[str], frames: list[Any]) -> dict[str, Any]:
+    """Mean |gradient| of each layer (the names' first part) at each frame, from every
+    parameter of the layer, drawn or not."""
+    groups: dict[str, list[int]] = {}
+    for index, name in enumerate(names):
+        groups.setdefault(name.split(".")[0], []).append(index)
+    return {"names": list(groups),
+            "series": [[_finite(sum(abs(frame.gradients[i]) for i in members) / len(members))
+                        for frame in frames] for members in groups.values()]}
+
+
+def _network_data(network: _Network, names: list[str], frames: list[Any],
+                  notes: list[str]) -> dict[str, Any]:
+    """The neurons and the weights to draw, and each drawn parameter's value and gradient
+    at every frame (values[frame][k] belongs to parameters[k])."""
+    lines = []
+    for layer, neurons in enumerate(network.weights):
+        pairs = [(neuron, source, index) for neuron, row in enumerate(neurons)
+                 for source, index in enumerate(row)]
+        if len(pairs) > MAX_LINES:
+            pairs = sorted(pairs, key=lambda p: -max(abs(f.parameters[p[2]]) for f in frames))
+            pairs = sorted(pairs[:MAX_LINES])
+            notes.append(f"Between layer {layer}'s inputs and its neurons only the "
+                         f"{MAX_LINES} largest of {len(neurons) * len(neurons[0]):,} weights "
+                         f"are drawn (by their largest |value| in any step).")
+        lines.extend({"layer": layer, "from": source, "to": neuron, "parameter": index}
+                     for neuron, source, index in pairs)
+    biases = [{"layer": layer, "neuron": neuron, "parameter": index}
+              for layer, row in enumerate(network.biases) for neuron, index in enumerate(row)]
+    shown = [line["parameter"] for line in lines] + [bias["parameter"] for bias in biases]
+    position = {index: k for k, index in enumerate(shown)}
+    for item in lines + biases:
+        item["parameter"] = position[item["parameter"]]
+    return {"sizes": network.sizes, "lines": lines, "biases": biases,
+            "names": [names[index] for index in shown],
+            "values": [[_finite(frame.parameters[i]) for i in shown] for frame in frames],
+            "gradients": [[_finite(frame.gradients[i]) for i in shown] for frame in frames]}
+
+
+def _boundary_data(history: Any, network: _Network, frames: list[Any],
+                   axes: dict[str, list[float]], notes: list[str]) -> dict[str, Any] | None:
+    """The score at every grid point (row by row, y then x) at each frame."""
+    if network.sizes[0] != 2 or network.sizes[-1] != 1:
+        notes.append("The boundary is drawn for networks with two inputs and one output.")
+        return None
+    activations = [history.activations.get(f"layer{layer}")
+                   for layer in range(len(network.weights))]
+    if any(name not in ACTIVATIONS for name in activations):
+        notes.append(f"The boundary is not drawn: the layers' activations {activations} are "
+                     f"not all among {sorted(ACTIVATIONS)}.")
+        return None
+    rows = [[x, y] for y in axes["ys"] for x in axes["xs"]]
+    threshold = float(getattr(history, "threshold", 0.0))
+    scores = [[_finite(score, 3) for score in
+               scores_on_grid(rows, frame.parameters, network, activations)]
+              for frame in frames]
+    finite = [abs(s - threshold) for frame in scores for s in frame if s is not None]
+    return {"threshold": threshold, "span": max(finite, default=0.0) or 1.0, "scores": scores}
+
+
+def scores_on_grid(rows: list[list[float]], parameters: Sequence[float], network: _Network,
+                   activations: list[str]) -> list[float]:
+    """The network's single output for each row: layer by layer,
+    out_j = activation(w_j . row + b_j), with the given parameter numbers.
+
+    With NumPy installed each layer is one matrix product (a 40 x 40 grid for a
+    MLP(2, [16, 16, 1]) takes about a millisecond); without it, plain Python floats give
+    the same numbers (to rounding) about a thousand times slower.
+    """
+    try:
+        import numpy
+    except ImportError:
+        return scores_in_python(rows, parameters, network, activations)
+    return scores_with_numpy(numpy, rows, parameters, network, activations)
+
+
+def scores_in_python(rows: list[list[float]], parameters: Sequence[float], network: _Network,
+                     activations: list[str]) -> list[float]:
+    for layer, activation in enumerate(activations):
+        act = ACTIVATIONS[activation]
+        neurons = [([parameters[i] for i in weights], parameters[bias])
+                   for weights, bias in zip(network.weights[layer], network.biases[layer])]
+        rows = [[act(sum(map(mul, weights, row)) + bias) for weights, bias in neurons]
+                for row in rows]
+    return [row[0] for row in rows]
+
+
+def scores_with_numpy(np: Any, rows: list[list[float]], parameters: Sequence[float],
+                      network: _Network, activations: list[str]) -> list[float]:
+    numbers = np.asarray(parameters, dtype=float)
+    outputs = np.asarray(rows, dtype=float)  # one row per grid point
+    functions = {
+        "relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh, "linear": lambda z: z,
+        # 1 / (1 + e^-z) without overflow: e^(-log(1 + e^-z)), logaddexp(0, -z) is stable.
+        "sigmoid": lambda z: np.exp(-np.logaddexp(0.0, -z)),
+        "leaky_relu": lambda z: np.where(z > 0, z, _LEAKY_SLOPE * z),
+    }
+    for layer, activation in enumerate(activations):
+        weights = numbers[np.asarray(network.weights[layer])]  # (neurons, inputs)
+        biases = numbers[np.asarray(network.biases[layer])]
+        outputs = functions[activation](outputs @ weights.T + biases)
+    return outputs[:, 0].tolist()
+
+
+# ---- the page -----------------------------------------------------------------------------
+def _page(data: dict[str, Any]) -> str:
+    """The template with its style, data and script; the content-security policy allows
+    exactly this script and this style (by their hashes) and nothing else."""
+    style, script = _asset("training_view.css"), _asset("training_view.js")
+    return _fill_template(_asset("training_view.html"), {
+        "policy": (f"default-src 'none'; script-src '{_sha256(script)}'; "
+                   f"style-src '{_sha256(style)}'; base-uri 'none'; form-action 'none'"),
+        "title": escape(data["title"]),
+        "style": style,
+        "data": script_json(data),
+        "script": script,
+    })
