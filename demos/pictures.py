@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import viz
-from viz.plots import plot_input_gradients, plot_loss_curves
+from viz.plots import plot_input_gradients, plot_loss_curves, plot_matrices
 
 
 class Pictures:
@@ -49,6 +49,10 @@ class Pictures:
         """Each image above its d loss/d pixel heat map, as a PNG."""
         return self._save(name, lambda path: plot_input_gradients(
             images, gradients, titles, shape, path))
+
+    def matrices(self, matrices: dict[str, Any], name: str, **options: Any) -> Path | None:
+        """Matrices side by side with their numbers and shapes, as a PNG."""
+        return self._save(name, lambda path: plot_matrices(matrices, path, **options))
 
     def _save(self, name: str, write: Any) -> Path | None:
         if self.folder is None:

@@ -29,10 +29,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from demos.pictures import Pictures
 from nn import MLP, mse, xor
 
 SEED = 0
 HIDDEN = 3
+PARAMETERS = ("W1", "b1", "W2", "b2")
 NUMPY_HINT = "this lesson needs NumPy: pip install blameflow[numpy]"
 
 
@@ -56,7 +58,8 @@ def matrices(model: MLP) -> dict[str, Any]:
 
 
 def numpy_gradients(p: dict[str, Any], X: Any, Y: Any) -> tuple[float, dict[str, Any]]:
-    """The loss and every gradient, by the matrix formulas in the module docstring.
+    """The loss and every gradient, by the matrix formulas in the module docstring, and
+    dZ1, the hidden layer's blame for each example.
 
     X: (inputs x examples), Y: (1 x examples); one column per example.
     """
@@ -70,7 +73,7 @@ def numpy_gradients(p: dict[str, Any], X: Any, Y: Any) -> tuple[float, dict[str,
     dH = p["W2"].T @ dZ2
     dZ1 = dH * (1 - H ** 2)
     return loss, {"W2": dZ2 @ H.T, "b2": dZ2.sum(axis=1, keepdims=True),
-                  "W1": dZ1 @ X.T, "b1": dZ1.sum(axis=1, keepdims=True)}
+                  "W1": dZ1 @ X.T, "b1": dZ1.sum(axis=1, keepdims=True), "Z1": dZ1}
 
 
 def value_gradients(model: MLP, X: list[list[float]], y: list[int]) -> tuple[float, dict]:
@@ -90,7 +93,9 @@ def _shape(array: Any) -> str:
 
 
 def run(out: Path | None = None) -> dict[str, Any]:
-    """Print both backward passes side by side; return the largest difference."""
+    """Print both backward passes side by side, save dW1 = dZ1 X^T as a picture; return
+    the largest difference."""
+    pictures = Pictures(out)
     print("Lesson 7 - on to NumPy: the same network as matrices")
     try:
         np = numpy()
@@ -119,7 +124,7 @@ def run(out: Path | None = None) -> dict[str, Any]:
     print("  (d loss/d w = d loss/d z × x) summed over the batch by the matrix product.")
     print("  number for number, NumPy's matrices against blameflow's Values:")
     largest = 0.0
-    for name in ("W1", "b1", "W2", "b2"):
+    for name in PARAMETERS:
         for (j, i), by_hand in np.ndenumerate(by_matrix[name]):
             engine = by_value[name][j][i]
             largest = max(largest, abs(by_hand - engine))
@@ -130,9 +135,16 @@ def run(out: Path | None = None) -> dict[str, Any]:
     else:
         print(f"  largest difference: {largest:.1e}, rounding: the same sums, added in "
               f"another order")
+    pictures.matrices({"dZ1: blame of each\nneuron, each example": by_matrix["Z1"],
+                       "X^T: each example's\ninputs": X.T,
+                       "dW1 = dZ1 X^T\n(NumPy)": by_matrix["W1"],
+                       "dW1 from\nblameflow's Values": by_value["W1"]},
+                      "dW1.png", title="d loss/d W1 = delta x^T: a (3 x 4) times a (4 x 2) "
+                                       "is a (3 x 2), W1's shape")
     return {"loss": (numpy_loss, value_loss), "largest_difference": largest,
-            "numpy": by_matrix, "values": by_value, "files": []}
+            "numpy": {name: by_matrix[name] for name in PARAMETERS}, "values": by_value,
+            "files": pictures.written}
 
 
 if __name__ == "__main__":
-    run()
+    run(Path("out") / "numpy")

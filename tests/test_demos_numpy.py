@@ -17,8 +17,8 @@ from nn import MLP
 np = pytest.importorskip("numpy", reason="lesson 7 needs pip install blameflow[numpy]")
 
 
-def test_matrix_gradients_equal_blameflows(capsys) -> None:
-    numbers = with_numpy.run(None)
+def test_matrix_gradients_equal_blameflows(capsys, tmp_path) -> None:
+    numbers = with_numpy.run(tmp_path)
     assert numbers["largest_difference"] <= 1e-12
     numpy_loss, value_loss = numbers["loss"]
     assert numpy_loss == pytest.approx(value_loss, abs=1e-12)
@@ -28,6 +28,7 @@ def test_matrix_gradients_equal_blameflows(capsys) -> None:
     assert "dW1 = dZ1 X^T" in printed and "W1 is 3 x 2" in printed
     # Every one of the 13 gradients is printed, NumPy's beside blameflow's.
     assert printed.count("blameflow ") == 3 * 2 + 3 + 3 + 1
+    assert numbers["files"] == [tmp_path / "dW1.png"] and (tmp_path / "dW1.png").exists()
 
 
 @settings(max_examples=20, deadline=None)
@@ -39,7 +40,8 @@ def test_the_formulas_hold_for_any_weights_width_and_targets(seed, width, target
     by_matrix = with_numpy.numpy_gradients(with_numpy.matrices(model), np.array(X_rows).T,
                                            np.array([targets]))[1]
     by_value = with_numpy.value_gradients(model, X_rows, targets)[1]
-    for name, matrix in by_matrix.items():
+    for name in with_numpy.PARAMETERS:
+        matrix = by_matrix[name]
         assert matrix.shape == np.array(by_value[name]).shape, name
         assert np.max(np.abs(matrix - np.array(by_value[name]))) <= 1e-12, name
 

@@ -13,7 +13,7 @@ import pytest
 
 from autograd import Value
 from viz import plot_decision_boundary, plot_history
-from viz.plots import plot_input_gradients, plot_loss_curves
+from viz.plots import plot_input_gradients, plot_loss_curves, plot_matrices
 from viz.style import NEGATIVE, POSITIVE
 
 matplotlib = pytest.importorskip("matplotlib", reason="plots need pip install blameflow[plot]")
@@ -244,3 +244,18 @@ def test_input_gradients_put_each_image_above_its_blame(tmp_path: Path) -> None:
         plot_input_gradients(images, gradients[:1], ["a", "b"], (2, 2))
     with pytest.raises(ValueError, match="needs 4 numbers per image, got 3"):
         plot_input_gradients([[0.0, 1.0, 0.0]], [[0.0, 0.0, 0.0]], ["a"], (2, 2))
+
+
+def test_matrices_side_by_side_with_their_numbers_and_shapes(tmp_path: Path) -> None:
+    path = tmp_path / "product.png"
+    figure = plot_matrices({"A": [[1.0, -2.0, 0.5]], "B": [[1.0], [0.0], [2.0]],
+                            "A B": [[2.0]]}, path, title="a product")
+    assert png_size(path)[0] > png_size(path)[1] > 0
+    labels = [axes.get_xlabel() for axes in figure.axes]
+    assert labels == ["A\n(1 x 3)", "B\n(3 x 1)", "A B\n(1 x 1)"]
+    assert [text.get_text() for text in figure.axes[0].texts] == ["1", "-2", "0.5"]
+    assert figure.get_suptitle() == "a product"
+    with pytest.raises(ValueError, match="all of one length"):
+        plot_matrices({"ragged": [[1.0, 2.0], [3.0]]})
+    with pytest.raises(ValueError, match="no matrices given"):
+        plot_matrices({})

@@ -224,6 +224,52 @@ def plot_input_gradients(images: Sequence[Sequence[float]],
     return _saved(figure, path)
 
 
+def plot_matrices(matrices: Mapping[str, Sequence[Sequence[float]]],
+                  path: str | os.PathLike | None = None, title: str = "",
+                  dpi: int = 180) -> PlotFigure:
+    """Matrices side by side, every entry written in its cell; return the Figure.
+
+    matrices: name -> rows of numbers ("dW1 = dZ1 X^T" -> [[...], [...], [...]]), drawn
+        left to right with the name and the shape (rows x columns) under each, at one cell
+        size for all, so that shapes can be compared by eye: a (3 x 4) times a (4 x 2) is
+        a (3 x 2). Cells are tinted by sign and size (red positive, blue negative), each
+        matrix scaled to its own largest entry, light enough to read the numbers on.
+    """
+    path = _check_png_path(path)
+    if not matrices:
+        raise ValueError("plot_matrices: no matrices given; pass {name: rows of numbers}")
+    grids = {name: [[float(x) for x in row] for row in rows] for name, rows in matrices.items()}
+    for name, rows in grids.items():
+        if not rows or any(len(row) != len(rows[0]) or not row for row in rows):
+            raise ValueError(f"plot_matrices: {name!r} must be rows of numbers, all of one "
+                             f"length, got {matrices[name]!r:.80}")
+    widths = [len(rows[0]) for rows in grids.values()]
+    tallest = max(len(rows) for rows in grids.values())
+    cell = 0.62  # inches per cell: room for "-0.345"
+    figure = _figure((cell * (sum(widths) + len(widths)) + 0.4, cell * tallest + 1.4), dpi)
+    panels = figure.subplots(1, len(grids), squeeze=False, width_ratios=widths)[0]
+    for axes, (name, rows) in zip(panels, grids.items()):
+        # The colour range is twice the largest entry: the strongest tint is a pale one.
+        largest = 2 * max(abs(x) for row in rows for x in row) or 1.0
+        axes.imshow(rows, cmap="RdBu_r", vmin=-largest, vmax=largest)
+        for (r, c), x in _cells(rows):
+            axes.text(c, r, f"{x:.3g}", ha="center", va="center", fontsize=8)
+        axes.set_xticks([])
+        axes.set_yticks([])
+        axes.set_xlabel(f"{name}\n({len(rows)} x {len(rows[0])})", fontsize=10)
+        axes.set_ylim(tallest - 0.5, -0.5)  # one cell size for every panel, top aligned
+        for spine in axes.spines.values():  # no frame round the empty rows of a short one
+            spine.set_visible(False)
+    if title:
+        figure.suptitle(title, fontsize=11)
+    return _saved(figure, path)
+
+
+def _cells(rows: list[list[float]]) -> list[tuple[tuple[int, int], float]]:
+    """((row, column), entry) for every entry of a matrix."""
+    return [((r, c), x) for r, row in enumerate(rows) for c, x in enumerate(row)]
+
+
 def _grid(pixels: Sequence[float], columns: int) -> list[list[float]]:
     """A flat row-by-row list of pixels as rows of `columns` pixels."""
     return [list(pixels[start:start + columns]) for start in range(0, len(pixels), columns)]
