@@ -72,8 +72,15 @@ def _positive_int(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status: 0, or 2 after a one-line error."""
     arguments = _formula_kept_positional(list(sys.argv[1:] if argv is None else argv))
+    parser = _parser()
     try:
-        args = _parser().parse_args(arguments)
+        args, extras = parser.parse_known_args(arguments)
+        # argparse stops collecting NAME=VALUE at the first option: `expr x --svg g.svg
+        # x=1` leaves x=1 over. Such leftovers are assignments; anything else is a mistake.
+        if args.command == "expr" and not any(extra.startswith("-") for extra in extras):
+            args.assignments += extras
+        elif extras:
+            parser.error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as stop:  # --help (0) or a usage error (2), already printed
         return int(stop.code or 0)
     if args.command == "expr":
@@ -148,11 +155,11 @@ def _write_picture(write: Callable[..., Any], result: Value, path: Path,
     try:
         write(result, path, max_nodes=max_nodes)
     except viz.GraphTooLargeError:
-        boxes = viz.fold(viz.describe_graph(result)).box_count
         # A formula has no neuron or layer scopes to fold: the cap is the one thing to move.
-        return (f"the graph has {boxes} boxes, more than --max-nodes {max_nodes}, and "
-                f"Graphviz would take long to lay it out; draw it anyway with --max-nodes "
-                f"{boxes}, or shorten the formula")
+        return (f"the graph is more than Graphviz can lay out quickly (over --max-nodes "
+                f"{max_nodes}, counting boxes and the points it adds along arrows); draw it "
+                f"anyway with a larger --max-nodes, e.g. --max-nodes {4 * max_nodes}, or "
+                f"shorten the formula")
     except (viz.RendererNotFoundError, viz.RenderError) as error:
         return str(error)
     except OSError as error:  # a missing or read-only folder, a full disk ...

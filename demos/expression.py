@@ -5,6 +5,9 @@ is checked against a short whitelist before anything is computed: numbers, varia
 names, + - * / **, unary minus and plus, and calls of the functions below by name.
 Anything else, attribute access, subscripts, lambdas, other calls, is rejected with
 the column it starts at. Nothing is ever passed to eval.
+
+Variable names are compared as Python compares them: after NFKC normalisation, which
+Python applies to every name in the formula (so the ligature "ﬁ" is the name "fi").
 """
 
 from __future__ import annotations
@@ -12,13 +15,15 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import sys
+import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from autograd import DomainError, Value
 
 MAX_LENGTH = 500        # characters of formula
-MAX_DEPTH = 60          # nesting of the parsed tree
+MAX_DEPTH = 60          # nesting: brackets, calls, right operands (a chain a+b+c is flat)
 MAX_EXPONENT = 1000.0   # |literal exponent| in x ** n
 
 FUNCTIONS: dict[str, tuple[Callable[..., Value], int, int]] = {
@@ -59,9 +64,11 @@ def parse(text: str) -> ast.expr:
 
 def variables_of(tree: ast.expr) -> list[str]:
     """The variable names a checked tree uses, in order of first appearance."""
-    names = [node.id for node in ast.walk(tree) if isinstance(node, ast.Name)
+    names = [node for node in ast.walk(tree) if isinstance(node, ast.Name)
              and node.id not in FUNCTIONS]
-    return list(dict.fromkeys(names))
+    # ast.walk goes level by level, not left to right: sort by where each name stands.
+    names.sort(key=lambda node: (node.lineno, node.col_offset))
+    return list(dict.fromkeys(node.id for node in names))
 
 
 def evaluate(tree: ast.expr, values: Mapping[str, Value]) -> Value:
@@ -81,6 +88,7 @@ def parse_assignments(pairs: list[str]) -> dict[str, float]:
         name = name.strip()
         if not equals or not name.isidentifier():
             raise ExpressionError(f"'{pair}' is not an assignment like x=2")
+        name = unicodedata.normalize("NFKC", name)  # as Python reads the formula's names
         if name in FUNCTIONS:
             raise ExpressionError(f"'{name}' is a function name; pick another variable name")
         if name in values:
@@ -96,13 +104,19 @@ def parse_assignments(pairs: list[str]) -> dict[str, float]:
 
 
 def _check(node: ast.AST, depth: int) -> None:
+    """Refuse anything off the whitelist, and nesting deeper than MAX_DEPTH.
+
+    depth counts what a reader sees as nesting: brackets around a right operand, a
+    function's arguments, a sign. ast nests a chain like x + x + x to the left, ((x + x)
+    + x), although it reads flat, so a left operand stays at its operator's depth. The
+    recursion still ends: a chain of n operators needs 2n characters, and MAX_LENGTH
+    bounds those.
+    """
     where = f"at column {getattr(node, 'col_offset', 0) + 1}"
     if depth > MAX_DEPTH:
         raise ExpressionError(f"the expression is nested more than {MAX_DEPTH} deep {where}")
     if isinstance(node, ast.Constant):
-        if type(node.value) not in (int, float):
-            raise ExpressionError(f"only numbers are allowed as constants, got "
-                                  f"{node.value!r} {where}")
+        _check_constant(node.value, where)
         return
     if isinstance(node, ast.Name):
         return
@@ -112,7 +126,7 @@ def _check(node: ast.AST, depth: int) -> None:
     if isinstance(node, ast.BinOp) and type(node.op) in BINARY:
         if isinstance(node.op, ast.Pow):
             _check_exponent(node.right)
-        _check(node.left, depth + 1)
+        _check(node.left, depth)
         _check(node.right, depth + 1)
         return
     if isinstance(node, ast.Call):
@@ -120,6 +134,17 @@ def _check(node: ast.AST, depth: int) -> None:
         return
     raise ExpressionError(f"{_describe(node)} is not allowed {where}: use numbers, "
                           f"variables, + - * / **, and {', '.join(sorted(FUNCTIONS))}")
+
+
+def _check_constant(value: Any, where: str) -> None:
+    if type(value) not in (int, float):
+        raise ExpressionError(f"only numbers are allowed as constants, got {value!r} {where}")
+    # Python reads 1e309 as inf without complaint; refuse it as x=inf is refused.
+    if not (math.isfinite(value) if isinstance(value, float)
+            else abs(value) <= sys.float_info.max):
+        raise ExpressionError(f"the number {where} is too large for a float (over "
+                              f"{sys.float_info.max:.3g}, so it would be inf); numbers must "
+                              f"be finite")
 
 
 def _check_call(node: ast.Call, depth: int, where: str) -> None:
@@ -211,9 +236,15 @@ def compute(text: str, assignments: list[str]) -> tuple[Value, dict[str, Value]]
     used = variables_of(tree)
     missing = [name for name in used if name not in values]
     if missing:
-        raise ExpressionError(f"no value for {', '.join(missing)}: add e.g. {missing[0]}=1.0")
+        raise ExpressionError(f"no value for {_first_few(missing)}: add e.g. {missing[0]}=1.0")
     unused = [name for name in values if name not in used]
     if unused:
-        raise ExpressionError(f"{', '.join(unused)} assigned but not in the expression")
+        raise ExpressionError(f"{_first_few(unused)} assigned but not in the expression")
     leaves = {name: Value(value, name) for name, value in values.items()}
     return evaluate(tree, leaves), leaves
+
+
+def _first_few(names: list[str], shown: int = 3) -> str:
+    """"a, b, c and 7 more": a message names a few, however many there are."""
+    listed = ", ".join(names[:shown])
+    return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")

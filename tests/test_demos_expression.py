@@ -45,12 +45,33 @@ def test_every_whitelisted_piece_works():
     ("x +", "not a formula"),
     ("x\x00", "not a formula"),
     ("(" * 240 + "x" + ")" * 240, "not a formula|too deeply"),
-    ("x" + "+x" * 100, "nested more than"),
+    ("x+(" * 61 + "x" + ")" * 61, "nested more than 60"),
+    ("-" * 70 + "x", "nested more than 60"),
+    ("1e309", "too large for a float"),
+    ("x * -1e999", "at column 6 is too large"),
+    ("x + " + "9" * 400, "too large for a float"),
 ])
 def test_hostile_input_is_rejected_with_a_pointer(text, where):
     with pytest.raises(ExpressionError, match=where) as caught:
         compute(text, ["x=1"])
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("operator", ["+", "*", "-", "/"])
+def test_a_flat_chain_of_200_terms_is_not_nesting(operator):
+    # ast nests x + x + x as ((x + x) + x): 199 levels for 200 terms, yet it reads flat.
+    result, leaves = compute(operator.join(["x"] * 200), ["x=1"])
+    result.backward()
+    expected = {"+": (200, 200), "*": (1, 200), "-": (-198, -198), "/": (1, -198)}
+    assert (result.data, leaves["x"].grad) == pytest.approx(expected[operator])
+
+
+def test_a_chain_inside_deep_nesting_stays_bounded():
+    # 60 levels of brackets, each holding a chain: the limit counts the brackets only.
+    text = "x+(" * 59 + "+".join(["x"] * 20) + ")" * 59
+    assert compute(text, ["x=1"])[0].data == 59 + 20
+    with pytest.raises(ExpressionError, match="nested more than 60"):
+        compute("x+(" * 61 + "+".join(["x"] * 20) + ")" * 61, ["x=1"])
 
 
 def test_overlong_input_is_rejected_before_parsing():
@@ -74,6 +95,33 @@ def test_overlong_input_is_rejected_before_parsing():
 def test_bad_variables_and_math_errors(text, assignments, message):
     with pytest.raises(ExpressionError, match=message):
         compute(text, assignments)
+
+
+@pytest.mark.parametrize("text, assignments, name", [
+    ("fi * 2", ["\ufb01=1"], "fi"),            # the ligature ﬁ is the name fi to Python
+    ("\ufb01 * 2", ["fi=1"], "fi"),
+    ("x * 2", ["\uff58=1"], "x"),              # a fullwidth x
+    ("\u212b * 2", ["\u00c5=1"], "\u00c5"),  # the angstrom sign is the letter Å
+])
+def test_names_match_as_python_normalises_them(text, assignments, name):
+    result, leaves = compute(text, assignments)
+    result.backward()
+    assert result.data == 2.0 and list(leaves) == [name] and leaves[name].grad == 2.0
+
+
+def test_one_name_in_two_spellings_is_assigned_twice():
+    with pytest.raises(ExpressionError, match="'fi' is assigned twice"):
+        compute("fi", ["fi=1", "\ufb01=2"])
+
+
+def test_long_lists_of_names_are_cut_short():
+    names = [f"v{i}" for i in range(40)]
+    with pytest.raises(ExpressionError) as unused:
+        compute("x", ["x=1", *[f"{name}=1" for name in names]])
+    assert str(unused.value) == "v0, v1, v2 and 37 more assigned but not in the expression"
+    with pytest.raises(ExpressionError) as missing:
+        compute("+".join(names), [])
+    assert str(missing.value) == "no value for v0, v1, v2 and 37 more: add e.g. v0=1.0"
 
 
 @given(st.text(max_size=60))
