@@ -22,7 +22,12 @@ from typing import Any
 from nn.module import Module
 
 # About this many redraws per run, whatever the number of steps, plus the last step.
+# Measured for MLP(2, [16, 16, 1]) on 100 moons: the curves take 0.3 ms a redraw, the
+# boundary 150 ms (GRID ** 2 model calls), so the boundary is redrawn only at every
+# BOUNDARY_EVERY-th redraw and the last: about 5 per run, well under a tenth of the time
+# the run's 100 steps take.
 REDRAWS = 25
+BOUNDARY_EVERY = 5
 # The boundary is drawn on GRID x GRID points: coarse, so a redraw stays cheap.
 GRID = 14
 POSITIVE, NEGATIVE = "#c0392b", "#2166ac"  # viz/style.py's red and blue
@@ -50,6 +55,9 @@ class LiveTraining:
         self.accuracies: list[float] = []
         self.points = _two_input_points(model, X, y)
         self.drawn_at = 0
+        self.redraws = 0
+        self.boundary = ""  # the boundary's SVG as last drawn
+        self._draw_boundary()
         self.handle = display(self._picture(), display_id=True)
 
     def step_done(self, loss: float, accuracy: float) -> None:
@@ -57,15 +65,22 @@ class LiveTraining:
         self.accuracies.append(accuracy)
         done = len(self.losses)
         if done % self.every == 0 or done == self.steps:
-            self.redraw()
+            self.redraw(boundary=(self.redraws + 1) % BOUNDARY_EVERY == 0 or done == self.steps)
 
-    def redraw(self) -> None:
-        self.handle.update(self._picture())
+    def redraw(self, boundary: bool) -> None:
+        self.redraws += 1
         self.drawn_at = len(self.losses)
+        if boundary:
+            self._draw_boundary()
+        self.handle.update(self._picture())
 
     def close(self) -> None:
         if self.drawn_at != len(self.losses):  # stopped between redraws (Ctrl-C, a divergence)
-            self.redraw()
+            self.redraw(boundary=True)
+
+    def _draw_boundary(self) -> None:
+        if self.points is not None:
+            self.boundary = _boundary(self.model, self.points, self.threshold)
 
     def _picture(self) -> Any:
         from IPython.display import SVG
@@ -80,8 +95,7 @@ class LiveTraining:
             title += f", loss {self.losses[-1]:.4g}, accuracy {self.accuracies[-1]:.0%}"
         parts = [f'<text x="10" y="18" font-size="14">{escape(title)}</text>',
                  _curves(self.losses, self.accuracies)]
-        if self.points is not None:
-            parts.append(_boundary(self.model, self.points, self.threshold))
+        parts.append(self.boundary)
         return ('<svg xmlns="http://www.w3.org/2000/svg" width="580" height="230" '
                 'font-family="sans-serif" font-size="11">' + "".join(parts) + "</svg>")
 

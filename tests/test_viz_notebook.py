@@ -11,11 +11,11 @@ from __future__ import annotations
 import base64
 import json
 import os
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from notebook_kernel import run_notebook
 
 from autograd import Value
 from viz import (
@@ -156,36 +156,13 @@ def test_the_tour_is_saved_without_outputs() -> None:
 
 @pytest.fixture(scope="module")
 def executed_tour(tmp_path_factory: pytest.TempPathFactory) -> object:
-    """docs/tour.ipynb (plus PYPLOT_CHECK) run top to bottom in a fresh ipykernel.
-
-    The kernel is this test's own Python (a kernelspec naming sys.executable, found first
-    through JUPYTER_PATH), so it imports the blameflow being tested whatever other
-    kernels the machine has. It runs in a temporary folder, where the tour's files land.
-    """
+    """docs/tour.ipynb (plus PYPLOT_CHECK) run top to bottom in a fresh ipykernel of this
+    Python (tests/notebook_kernel.py), in a temporary folder where the tour's files land."""
     nbformat = pytest.importorskip("nbformat", reason="the tour test needs blameflow[test]")
-    nbclient = pytest.importorskip("nbclient", reason="the tour test needs blameflow[test]")
-    pytest.importorskip("ipykernel", reason="the tour test needs blameflow[test]")
     pytest.importorskip("matplotlib", reason="the tour's plots need blameflow[plot]")
-    folder = tmp_path_factory.mktemp("tour")
-    kernel = folder / "jupyter" / "kernels" / "blameflow-test"
-    kernel.mkdir(parents=True)
-    (kernel / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "blameflow test", "language": "python"}))
     notebook = nbformat.read(TOUR, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(PYPLOT_CHECK))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JUPYTER_PATH", str(folder / "jupyter"))
-        # Connection files and IPython's profile in the temporary folder too: nothing of
-        # the user's (a startup script, say) runs in the kernel, nothing is left behind.
-        patch.setenv("JUPYTER_RUNTIME_DIR", str(folder / "runtime"))
-        patch.setenv("IPYTHONDIR", str(folder / "ipython"))
-        patch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [
-            str(ROOT), os.environ.get("PYTHONPATH")])))
-        # Kernel start-up on a busy machine can take a while; a cell gets 5 minutes.
-        nbclient.NotebookClient(notebook, kernel_name="blameflow-test", timeout=300,
-                                startup_timeout=300,
-                                resources={"metadata": {"path": str(folder)}}).execute()
+    run_notebook(notebook, tmp_path_factory.mktemp("tour"))
     return notebook
 
 
