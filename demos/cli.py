@@ -85,10 +85,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(stop.code or 0)
     if args.command == "expr":
         return _expr(args)
-    if args.command == "lesson":
-        LESSONS[args.name].run(args.out / args.name)
-        return 0
-    return tour(getattr(args, "out", Path("out")))
+    try:
+        if args.command == "lesson":
+            LESSONS[args.name].run(args.out / args.name)
+            return 0
+        return tour(getattr(args, "out", Path("out")))
+    except OSError as error:  # --out names a file, or a folder we may not write in
+        where = f" in {error.filename}" if error.filename else ""
+        return _fail(f"cannot write the pictures{where}: {error.strerror or error}",
+                     command=args.command or "tour")
 
 
 def tour(out: Path) -> int:
@@ -169,9 +174,9 @@ def _write_picture(write: Callable[..., Any], result: Value, path: Path,
     return None
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, command: str = "expr") -> int:
     """Print `blameflow expr: error: message` as one line on stderr; the exit status 2."""
-    print(f"blameflow expr: error: {printable(message)}", file=sys.stderr)
+    print(f"blameflow {command}: error: {printable(message)}", file=sys.stderr)
     return 2
 
 

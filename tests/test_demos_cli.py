@@ -190,6 +190,16 @@ def test_unused_assignments_are_named_a_few_at_a_time(capsys):
     assert "v0, v1, v2 and 27 more assigned but not in the expression" in line
 
 
+@pytest.mark.parametrize("command", [["lesson", "neuron"], ["tour"]])
+def test_an_out_folder_that_cannot_be_made_is_one_line(capsys, tmp_path, command):
+    (tmp_path / "file").write_text("")
+    assert main([*command, "--out", str(tmp_path / "file")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert err.startswith(f"blameflow {command[0]}: error: cannot write the pictures in ")
+    assert "Not a directory" in err or "exists" in err
+
+
 def test_main_returns_the_status_instead_of_exiting(capsys):
     assert main(["expr", "--help"]) == 0
     assert "usage: blameflow expr" in capsys.readouterr().out
