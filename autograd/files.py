@@ -38,8 +38,9 @@ import stat
 import time
 from pathlib import Path
 
-# Temporary files are named .<short name>.<writer's pid>.<8 random hex digits>.blameflow-tmp
-TEMPORARY_SUFFIX = ".blameflow-tmp"
+# Temporary files are named .<short name>.<writer's pid>.<8 random hex digits>.blameflow.tmp
+# (ending in .tmp, which editors, backup tools and many .gitignore files pass over)
+TEMPORARY_SUFFIX = ".blameflow.tmp"
 # At most this much of the target's name (in bytes) goes into a temporary name: with the
 # dots, pid, random part and suffix that stays under the 143 bytes of the strictest
 # common file system (eCryptfs), let alone the usual 255.
@@ -147,7 +148,7 @@ def _kind_of(mode: int) -> str:
 
 
 def _temporary_name(name: str) -> str:
-    """.<short name>.<pid>.<random>.blameflow-tmp: unique per call, and traceable to us.
+    """.<short name>.<pid>.<random>.blameflow.tmp: unique per call, and traceable to us.
 
     The random part keeps threads of one process apart; the pid lets a later write tell
     whether the writer is still running (_remove_stale_temporaries).
