@@ -58,13 +58,14 @@ def _parser() -> argparse.ArgumentParser:
                                                "(.svg, .png or .pdf)")
     expr.add_argument("--html", type=Path, help="write the backprop explorer page here")
     expr.add_argument("--max-nodes", type=_positive_int, default=viz.MAX_NODES, metavar="N",
-                      help=f"draw graphs of up to N boxes (default {viz.MAX_NODES}; "
-                           f"Graphviz is slow beyond)")
+                      help=f"draw graphs Graphviz lays out with up to N nodes: boxes and the "
+                           f"points it adds along arrows (default {viz.MAX_NODES}; more is "
+                           f"slow)")
     return parser
 
 
 def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return int(text)
 

@@ -200,6 +200,12 @@ def test_an_out_folder_that_cannot_be_made_is_one_line(capsys, tmp_path, command
     assert "Not a directory" in err or "exists" in err
 
 
+@pytest.mark.parametrize("count", ["0", "-3", "\u00b2", "1.5", "many"])
+def test_max_nodes_must_be_a_whole_number_of_at_least_1(capsys, count):
+    assert "--max-nodes: expected a whole number of at least 1" in expr_fails(
+        capsys, "x", "x=1", "--max-nodes", count)
+
+
 def test_main_returns_the_status_instead_of_exiting(capsys):
     assert main(["expr", "--help"]) == 0
     assert "usage: blameflow expr" in capsys.readouterr().out
