@@ -82,45 +82,73 @@ def backward(root: Any, grad: float) -> None:
 
     The rules differentiate at the numbers the graph was built from. If a leaf was given a
     new number since (w.data -= ...), StaleGraphError: build the graph again first.
-    Threads calling backward() at the same time take turns, each a whole sweep.
+    Threads calling backward() at the same time take turns, each a whole sweep. A call
+    that fails (a DomainError halfway, Ctrl-C) leaves every .grad as it was before it.
     """
     with _one_sweep_at_a_time, collector_paused():
         _backward(root, grad)
 
 
-def _prepare_sweep(root: Any) -> tuple[list[Any], list[Any], list[float]]:
-    """Find every node below root, zero its grad, and set aside what leaves held.
+def _prepare_sweep(root: Any, token: object, computed: list[Any],
+                   held: list[tuple[Any, float]]) -> None:
+    """Find every node below root, and set aside and zero every gradient it holds.
 
-    Returns (computed nodes, the leaves that held a gradient, those gradients), each node
-    once, found breadth first. Like reachable(), but it marks each node with a token of
-    this call instead of keeping a set (an attribute check is cheaper than hashing), and
-    it does the zeroing on the way instead of in extra passes. A leaf that holds 0.0 (the
-    usual case after zero_grad()) is already where its fresh sum must start.
+    Fills computed (the computed nodes) and held ((node, its gradient before) for each
+    node that held one), each node once, found breadth first. Like reachable(), but it
+    marks each node with `token` instead of keeping a set (an attribute check is cheaper
+    than hashing), and it does the zeroing on the way instead of in extra passes. A node
+    that holds 0.0 (every node of a fresh graph, every leaf after zero_grad()) is already
+    where its fresh sum must start, and needs no setting aside.
     """
-    token = object()
     root._visit = token
-    computed, leaves, leaf_grads = [], [], []
     if root._children:
         computed.append(root)
     elif root.grad:
-        leaves.append(root)
-        leaf_grads.append(root.grad)
+        held.append((root, root.grad))  # a lone leaf: backward() sets it, then adds this
     for node in computed:
-        node.grad = 0.0
+        if node.grad:
+            held.append((node, node.grad))
+            node.grad = 0.0
         for child in node._children:
             if child._visit is not token:
                 child._visit = token
                 if child._children:
                     computed.append(child)
                 elif child.grad:
-                    leaves.append(child)
-                    leaf_grads.append(child.grad)
+                    held.append((child, child.grad))
                     child.grad = 0.0
-    return computed, leaves, leaf_grads
 
 
 def _backward(root: Any, grad: float) -> None:
-    computed, leaves, leaf_grads_before = _prepare_sweep(root)
+    token = object()
+    computed: list[Any] = []
+    held: list[tuple[Any, float]] = []
+    try:
+        _prepare_sweep(root, token, computed, held)
+        _sweep(root, grad, computed)
+        # Leaves accumulate: this call's sum, then what they held before. Intermediate
+        # nodes keep this call's gradient only.
+        for node, before in held:
+            if not node._children:
+                node.grad += before
+    except BaseException:
+        # A DomainError halfway, a StaleGraphError, Ctrl-C: leave every .grad as it was.
+        _undo(root, token, held)
+        raise
+
+
+def _undo(root: Any, token: object, held: list[tuple[Any, float]]) -> None:
+    """Put back every gradient a failed sweep touched: those it reached (marked with its
+    token) were 0.0 or set aside in held."""
+    for node in reachable(root):
+        if node._visit is token:
+            node.grad = 0.0
+    for node, before in held:
+        node.grad = before
+
+
+def _sweep(root: Any, grad: float, computed: list[Any]) -> None:
+    """The chain rule over computed (every computed node below root, root included)."""
     computed.sort(key=creation_number, reverse=True)
     if computed:
         refuse_stale(computed, computed[-1]._serial)
@@ -160,8 +188,6 @@ def _backward(root: Any, grad: float) -> None:
             inputs = [child._data for child in node._children]
             for child, partial in local_derivatives(node, inputs, node._data, varying):
                 child.grad += upstream * partial
-    for leaf, before in zip(leaves, leaf_grads_before):
-        leaf.grad += before
 
 
 def gradients(root: Any, wrt: Sequence[Any], create_graph: bool = False) -> list[Any]:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, grad
+from autograd.testing import expressions_with_inputs
 
 
 # ---- 1. a Value is not a float ----------------------------------------------------------
@@ -402,3 +403,58 @@ def test_grad_mode_and_scope_never_leak_between_threads(programs, pauses):
     _in_threads(*[lambda i=i, program=program: _run_thread(program, f"thread{i}", pauses)
                   for i, program in enumerate(programs)])
     assert autograd.is_grad_enabled() and autograd.mode.current_scope() == ""
+
+
+# ---- 6. a backward() that fails changes no gradient -----------------------------------------
+def _interrupting(exception):
+    """A primitive (not in the table) whose derivative raises `exception`: identity forward."""
+    def derivative(x, out):
+        raise exception
+
+    return autograd.Primitive("interrupt", "!", 1, lambda x: x, derivative, "raises")
+
+
+def _every_grad(root):
+    return {node: node.grad for node in autograd.topological_order(root)}
+
+
+@pytest.mark.parametrize("failure", ["sqrt at 0", "pow at 0", KeyboardInterrupt,
+                                     autograd.DomainError])
+def test_a_failed_backward_leaves_every_gradient_as_it_was(failure):
+    x, w, z = Value(0.7, "x"), Value(-1.3, "w"), Value(0.0, "z")
+    if failure == "sqrt at 0":
+        bomb = z.sqrt()  # made first, so the sweep reaches it last: after everything else
+    elif failure == "pow at 0":
+        bomb = z ** 0.5
+    else:
+        bomb = autograd.apply(_interrupting(failure), z)
+    out = (x * w).tanh() * (bomb + 1.0) + x * x
+    for i, node in enumerate(autograd.topological_order(out)):
+        node.grad = 0.25 * (i % 3)  # leaves and intermediates hold something, or 0.0
+    before = _every_grad(out)
+    with pytest.raises((autograd.DomainError, KeyboardInterrupt)):
+        out.backward()
+    assert _every_grad(out) == before
+    # a backward refused before the sweep (a changed leaf) changes nothing either
+    z.data = 1.0
+    with pytest.raises(autograd.StaleGraphError):
+        out.backward()
+    assert _every_grad(out) == before
+
+
+@settings(max_examples=80, deadline=None)
+@given(expressions_with_inputs(max_depth=3), st.lists(st.floats(-2, 2), min_size=40, max_size=40),
+       st.sampled_from(["sqrt", "interrupt"]))
+def test_for_random_expressions_a_failing_backward_changes_no_gradient(case, held, failure):
+    expression, inputs = case
+    zero = Value(0.0, "zero")
+    bomb = zero.sqrt() if failure == "sqrt" else autograd.apply(
+        _interrupting(KeyboardInterrupt), zero)
+    leaves = [Value(x, f"x{i}") for i, x in enumerate(inputs)]
+    out = expression(*leaves) * 1.0 + bomb * 2.0  # the bomb is made first, reached last
+    for node, grad_held in zip(autograd.topological_order(out), held * 10):
+        node.grad = grad_held
+    before = _every_grad(out)
+    with pytest.raises((autograd.DomainError, KeyboardInterrupt)):
+        out.backward()
+    assert _every_grad(out) == before
