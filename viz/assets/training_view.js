@@ -282,6 +282,8 @@ function drawNetwork() {
     element.addEventListener("focus", () => inspect(line.parameter));
     return { ...line, element, halo };
   });
+  // The inspected weight, drawn again on top of the others so that it stands out.
+  const picked = svgElement("line", { id: "picked", visibility: "hidden" }, svg);
   const neurons = svgElement("g", { id: "neurons" }, svg);
   network.sizes.forEach((count, column) => {
     for (let index = 0; index < count; index += 1) {
@@ -301,7 +303,7 @@ function drawNetwork() {
     element.addEventListener("focus", () => inspect(bias.parameter));
     return { ...bias, element };
   });
-  state.network = { ...network, scale, lines, biases };
+  state.network = { ...network, scale, lines, biases, picked };
 }
 
 // The widths and colours of the weights at the current frame (the test reads them).
@@ -336,6 +338,12 @@ function paintNetwork() {
 
 function inspect(parameter) {
   state.inspected = parameter;
+  const line = state.network.lines.find((l) => l.parameter === parameter);
+  const picked = state.network.picked;
+  picked.setAttribute("visibility", line ? "visible" : "hidden");
+  if (line) {
+    for (const end of ["x1", "y1", "x2", "y2"]) picked.setAttribute(end, line.element.getAttribute(end));
+  }
   showInspected();
 }
 
@@ -425,6 +433,7 @@ function stop() {
 function chooseRun(index) {
   const step = currentStep();
   state.run = index;
+  state.inspected = null;  // a parameter of the run shown before
   const frames = run().frames;
   // The recorded step of the new run nearest to the one shown.
   let nearest = 0;
