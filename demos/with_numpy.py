@@ -139,8 +139,9 @@ def run(out: Path | None = None) -> dict[str, Any]:
                        "X^T: each example's\ninputs": X.T,
                        "dW1 = dZ1 X^T\n(NumPy)": by_matrix["W1"],
                        "dW1 from\nblameflow's Values": by_value["W1"]},
-                      "dW1.png", title="d loss/d W1 = delta x^T: a (3 x 4) times a (4 x 2) "
-                                       "is a (3 x 2), W1's shape")
+                      "dW1.png", per_row=2,
+                      title="d loss/d W1 = delta x^T:\na (3 x 4) times a (4 x 2) is a (3 x 2), "
+                            "W1's shape")
     return {"loss": (numpy_loss, value_loss), "largest_difference": largest,
             "numpy": {name: by_matrix[name] for name in PARAMETERS}, "values": by_value,
             "files": pictures.written}

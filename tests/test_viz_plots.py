@@ -255,6 +255,11 @@ def test_matrices_side_by_side_with_their_numbers_and_shapes(tmp_path: Path) -> 
     assert labels == ["A\n(1 x 3)", "B\n(3 x 1)", "A B\n(1 x 1)"]
     assert [text.get_text() for text in figure.axes[0].texts] == ["1", "-2", "0.5"]
     assert figure.get_suptitle() == "a product"
+    # Two to a line: two lines, and a narrower picture for a phone.
+    stacked = plot_matrices({"A": [[1.0, -2.0, 0.5]], "B": [[1.0], [0.0], [2.0]],
+                             "A B": [[2.0]]}, tmp_path / "stacked.png", per_row=2)
+    assert len(stacked.subfigs) == 2
+    assert png_size(tmp_path / "stacked.png")[0] < png_size(path)[0]
     with pytest.raises(ValueError, match="all of one length"):
         plot_matrices({"ragged": [[1.0, 2.0], [3.0]]})
     with pytest.raises(ValueError, match="no matrices given"):

@@ -226,7 +226,7 @@ def plot_input_gradients(images: Sequence[Sequence[float]],
 
 def plot_matrices(matrices: Mapping[str, Sequence[Sequence[float]]],
                   path: str | os.PathLike | None = None, title: str = "",
-                  dpi: int = 180) -> PlotFigure:
+                  per_row: int | None = None, dpi: int = 180) -> PlotFigure:
     """Matrices side by side, every entry written in its cell; return the Figure.
 
     matrices: name -> rows of numbers ("dW1 = dZ1 X^T" -> [[...], [...], [...]]), drawn
@@ -234,6 +234,8 @@ def plot_matrices(matrices: Mapping[str, Sequence[Sequence[float]]],
         size for all, so that shapes can be compared by eye: a (3 x 4) times a (4 x 2) is
         a (3 x 2). Cells are tinted by sign and size (red positive, blue negative), each
         matrix scaled to its own largest entry, light enough to read the numbers on.
+    per_row: at most this many matrices on a line (None: all on one); fewer per line make
+        a narrower picture, easier to read on a phone.
     """
     path = _check_png_path(path)
     if not matrices:
@@ -243,26 +245,38 @@ def plot_matrices(matrices: Mapping[str, Sequence[Sequence[float]]],
         if not rows or any(len(row) != len(rows[0]) or not row for row in rows):
             raise ValueError(f"plot_matrices: {name!r} must be rows of numbers, all of one "
                              f"length, got {matrices[name]!r:.80}")
-    widths = [len(rows[0]) for rows in grids.values()]
-    tallest = max(len(rows) for rows in grids.values())
+    names = list(grids)
+    step = per_row or len(names)
+    lines = [names[start:start + step] for start in range(0, len(names), step)]
     cell = 0.62  # inches per cell: room for "-0.345"
-    figure = _figure((cell * (sum(widths) + len(widths)) + 0.4, cell * tallest + 1.4), dpi)
-    panels = figure.subplots(1, len(grids), squeeze=False, width_ratios=widths)[0]
-    for axes, (name, rows) in zip(panels, grids.items()):
-        # The colour range is twice the largest entry: the strongest tint is a pale one.
-        largest = 2 * max(abs(x) for row in rows for x in row) or 1.0
-        axes.imshow(rows, cmap="RdBu_r", vmin=-largest, vmax=largest)
-        for (r, c), x in _cells(rows):
-            axes.text(c, r, f"{x:.3g}", ha="center", va="center", fontsize=8)
-        axes.set_xticks([])
-        axes.set_yticks([])
-        axes.set_xlabel(f"{name}\n({len(rows)} x {len(rows[0])})", fontsize=10)
-        axes.set_ylim(tallest - 0.5, -0.5)  # one cell size for every panel, top aligned
-        for spine in axes.spines.values():  # no frame round the empty rows of a short one
-            spine.set_visible(False)
+    tallest = [max(len(grids[name]) for name in line) for line in lines]
+    width = max(cell * sum(len(grids[name][0]) + 1 for name in line) for line in lines)
+    figure = _figure((width + 0.4, sum(cell * rows + 1.0 for rows in tallest) + 0.4), dpi)
+    parts = figure.subfigures(len(lines), 1, squeeze=False,
+                              height_ratios=[cell * rows + 1.0 for rows in tallest])[:, 0]
+    for part, line, rows_here in zip(parts, lines, tallest):
+        panels = part.subplots(1, len(line), squeeze=False,
+                               width_ratios=[len(grids[name][0]) for name in line])[0]
+        for axes, name in zip(panels, line):
+            _draw_matrix(axes, name, grids[name], rows_here)
     if title:
         figure.suptitle(title, fontsize=11)
     return _saved(figure, path)
+
+
+def _draw_matrix(axes: Any, name: str, rows: list[list[float]], tallest: int) -> None:
+    """One matrix as tinted cells with its entries written in, named and shaped below."""
+    # The colour range is twice the largest entry: the strongest tint is a pale one.
+    largest = 2 * max(abs(x) for row in rows for x in row) or 1.0
+    axes.imshow(rows, cmap="RdBu_r", vmin=-largest, vmax=largest)
+    for (r, c), x in _cells(rows):
+        axes.text(c, r, f"{x:.3g}", ha="center", va="center", fontsize=9)
+    axes.set_xticks([])
+    axes.set_yticks([])
+    axes.set_xlabel(f"{name}\n({len(rows)} x {len(rows[0])})", fontsize=10)
+    axes.set_ylim(tallest - 0.5, -0.5)  # one cell size for every panel, top aligned
+    for spine in axes.spines.values():  # no frame round the empty rows of a short one
+        spine.set_visible(False)
 
 
 def _cells(rows: list[list[float]]) -> list[tuple[tuple[int, int], float]]:
