@@ -202,17 +202,17 @@ def plot_input_gradients(images: Sequence[Sequence[float]],
         if len(pixels) != rows * columns:
             raise ValueError(f"plot_input_gradients: shape {shape} needs {rows * columns} "
                              f"numbers per image, got {len(pixels)} in entry {index}")
-    figure = _figure(figsize or (1.7 * count + 1.2, 4.2), dpi)
+    figure = _figure(figsize or (1.5 * count + 1.5, 4.0), dpi)
     panels = figure.subplots(2, count, squeeze=False)
     ink = max(max(pixels) for pixels in images) or 1.0
     for column, (image, gradient, title) in enumerate(zip(images, gradients, titles)):
         top, bottom = panels[0][column], panels[1][column]
         top.imshow(_grid(image, columns), cmap="gray_r", vmin=0.0, vmax=ink)
-        top.set_title(title, fontsize=10)
+        top.set_title(title, fontsize=12)
         largest = max(abs(g) for g in gradient) or 1.0
         heat = bottom.imshow(_grid([g / largest for g in gradient], columns), cmap="RdBu_r",
                              vmin=-1.0, vmax=1.0)
-        bottom.set_xlabel(f"largest {largest:.2g}", fontsize=9)
+        bottom.set_xlabel(f"largest {largest:.2g}", fontsize=11)
         for axes in (top, bottom):
             axes.set_xticks([])
             axes.set_yticks([])
