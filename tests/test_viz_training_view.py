@@ -154,7 +154,10 @@ def test_a_digits_sized_network_draws_the_largest_weights_and_says_so(tmp_path: 
     history = fit(model, X[:20], y[:20], cross_entropy, SGD(model.parameters(), lr=0.1),
                   steps=12, progress=False, record=1)
     path = training_view(history, tmp_path / "digits.html", X=X[:20], y=y[:20])
-    (shown,) = page_data(path.read_text("utf-8"))["runs"]
+    data = page_data(path.read_text("utf-8"))
+    assert data["boundaryNote"] == ("No decision boundary: it is drawn for two input columns, "
+                                    "and X has 64.")
+    (shown,) = data["runs"]
     network = shown["network"]
     assert network["sizes"] == [64, 32, 10] and shown["boundary"] is None
     assert [sum(line["layer"] == layer for line in network["lines"]) for layer in (0, 1)] == \
@@ -290,6 +293,15 @@ def test_hostile_labels_run_nothing_and_show_as_text(open_page, compared) -> Non
     options = page.eval_on_selector_all("#run-picker option", "os => os.map(o => o.textContent)")
     assert options[1] == HOSTILE
     assert page.locator("img").count() == 0
+
+
+def test_without_a_boundary_its_panel_gives_way_and_the_notes_say_why(
+        open_page, tmp_path: Path) -> None:  # noqa: F811
+    _, history, X, y = moons_run(steps=3, sizes=(2, 1))
+    page = open_page(training_view(history, tmp_path / "t.html"))
+    assert page.is_hidden("#boundary")
+    assert "Give training_view X and y" in page.inner_text("#notes")
+    assert page.is_visible("#network-chart") and page.is_visible("#loss-chart")
 
 
 def test_screenshots_for_a_person_to_look_at(open_page, tmp_path: Path) -> None:  # noqa: F811

@@ -94,6 +94,7 @@ def training_view(runs: Any, path: str | os.PathLike | None = None,
                          f"int >= 2; got {grid!r}")
     axes = _grid_axes(points, grid) if points else None
     data = {"title": TITLE, "points": points, "grid": axes,
+            "boundaryNote": _boundary_note(X, points),
             "runs": [_run_data(history, label, axes) for history, label in zip(histories,
                                                                                  labels)]}
     page = _page(data)
@@ -129,6 +130,17 @@ def _points(X: Sequence[Sequence[float]], y: Sequence[float] | None) -> list[lis
     if not X or any(len(row) != 2 for row in X):
         return None
     return [[_number(row[0]), _number(row[1]), _number(label) > 0] for row, label in zip(X, y)]
+
+
+def _boundary_note(X: Sequence[Sequence[float]] | None, points: list | None) -> str | None:
+    """Why no run can show a boundary, or None when the data allows one."""
+    if X is None:
+        return ("Give training_view X and y (with two input columns) to see the decision "
+                "boundary at each step.")
+    if points is None:
+        return (f"No decision boundary: it is drawn for two input columns, and X has "
+                f"{len(X[0]) if X else 0}.")
+    return None
 
 
 def _number(x: Any) -> float:

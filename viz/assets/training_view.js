@@ -78,11 +78,13 @@ function makeChart(svg, { top, bottom, log, yLabel, maxStep }) {
   return chart;
 }
 
+// On a log axis a 0 (a layer that gets no gradient at all: dead ReLUs) lies on the floor.
 function drawLine(chart, values, steps, colour, extra = {}) {
   const points = [];
   values.forEach((value, index) => {
-    if (value === null || (chart.log && !(value > 0))) return;
-    points.push(`${chart.x(steps[index]).toFixed(1)},${chart.y(value).toFixed(1)}`);
+    if (value === null || value < 0 || (chart.log && value === 0 && !chart.zeroOnFloor)) return;
+    const shown = chart.log && value === 0 ? chart.bottom : value;
+    points.push(`${chart.x(steps[index]).toFixed(1)},${chart.y(shown).toFixed(1)}`);
   });
   return svgElement("polyline", { points: points.join(" "), stroke: colour, class: "curve", ...extra }, chart.svg);
 }
@@ -135,6 +137,11 @@ function drawLayerGradients() {
   const bottom = 10 ** Math.floor(Math.log10(Math.min(...all)));
   const chart = makeChart(svg, { top, bottom: bottom === top ? top / 10 : bottom, log: true,
     yLabel: "mean |gradient|", maxStep: r.steps - 1 });
+  chart.zeroOnFloor = true;
+  if (r.layerGradients.series.flat().some((v) => v === 0)) {
+    svgText(svg, chart.area.right - 4, chart.area.bottom - 4, "on the floor: exactly 0",
+      { class: "tick", "text-anchor": "end" });
+  }
   const palette = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"];
   r.layerGradients.series.forEach((series, index) => {
     const colour = palette[index % palette.length];
@@ -175,9 +182,8 @@ function drawBoundary() {
   state.boundary = null;
   if (!boundary || !data.grid) {
     svgText(svg, 150, 150, "No boundary for this run", { class: "axis-name", "text-anchor": "middle" });
-    caption.textContent = data.grid
-      ? "The boundary is drawn for two-input, one-output networks with recorded steps."
-      : "Give training_view X and y (two input columns) to see the boundary.";
+    caption.textContent = "It is drawn for networks with two inputs and one output, with " +
+      "recorded steps (see the notes below the gradient sizes).";
     return;
   }
   const xs = data.grid.xs;
@@ -439,6 +445,9 @@ function chooseRun(index) {
   let nearest = 0;
   frames.forEach((s, i) => { if (Math.abs(s - step) < Math.abs(frames[nearest] - step)) nearest = i; });
   document.getElementById("slider").max = String(Math.max(frames.length - 1, 0));
+  for (const curve of document.querySelectorAll("#curves .curve")) {
+    curve.classList.toggle("selected", curve.dataset.run === String(index) && data.runs.length > 1);
+  }
   drawNetwork();
   drawBoundary();
   drawLayerGradients();
@@ -449,7 +458,8 @@ function chooseRun(index) {
 function showNotes() {
   const list = document.getElementById("notes");
   list.replaceChildren();
-  for (const note of run().notes) {
+  const notes = data.boundaryNote ? [data.boundaryNote, ...run().notes] : run().notes;
+  for (const note of notes) {
     const item = document.createElement("li");
     item.textContent = data.runs.length > 1 ? `${run().label}: ${note}` : note;
     list.appendChild(item);
@@ -466,6 +476,10 @@ function setUp() {
     picker.appendChild(option);
   });
   document.getElementById("run-picker-label").hidden = data.runs.length < 2;
+  // No run has a boundary: the page gives its space to the others.
+  const noBoundary = data.runs.every((r) => !r.boundary);
+  document.getElementById("boundary").hidden = noBoundary;
+  document.body.classList.toggle("no-boundary", noBoundary);
   picker.addEventListener("change", () => chooseRun(Number(picker.value)));
   document.getElementById("slider").addEventListener("input", (event) => {
     stop();
