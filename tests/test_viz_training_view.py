@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from test_viz_explorer import SCREENSHOTS, browser, open_page  # noqa: F401 (fixtures)
 from test_viz_notebook import the_iframe
 
-from nn import MLP, SGD, History, cross_entropy, digits, fit, hinge, moons, predict
+from nn import MLP, SGD, History, Neuron, cross_entropy, digits, fit, hinge, moons, predict
 from viz import TrainingPage, training_view
 from viz.training_view import (
     MAX_FRAMES,
@@ -128,6 +128,27 @@ def test_a_history_without_names_of_layers_still_shows_curves(tmp_path: Path) ->
     (shown,) = data["runs"]
     assert shown["network"] is None and shown["loss"] == [1.0, 0.5]
     assert "record=1" in shown["notes"][0]
+
+
+def test_a_model_whose_names_hide_its_layers_draws_its_boundary_through_the_model(
+        tmp_path: Path) -> None:
+    X, y = moons(20, noise=0.1, seed=0, signed=True)
+    model = Neuron(2, activation="tanh", seed=1)  # names w0, w1, b: no layers to read
+    history = fit(model, X, y, hinge, SGD(model.parameters(), lr=0.5), steps=6,
+                  progress=False, record=2)
+    trained = model.state_dict()
+    (without,) = page_data(training_view(history, tmp_path / "a.html", X=X, y=y)
+                           .read_text("utf-8"))["runs"]
+    assert without["boundary"] is None and any("pass model=" in n for n in without["notes"])
+    data = page_data(training_view(history, tmp_path / "b.html", model=model, X=X, y=y,
+                                   grid=6).read_text("utf-8"))
+    assert model.state_dict() == trained  # its own parameters are back
+    points = [[x, y_] for y_ in data["grid"]["ys"] for x in data["grid"]["xs"]]
+    for frame, recorded in enumerate(history.recorded):
+        shown = data["runs"][0]["boundary"]["scores"][frame]
+        other = Neuron(2, activation="tanh", seed=1)
+        other.load_state_dict(dict(zip(history.parameter_names, recorded.parameters)))
+        assert all(close(s, e, 3) for s, e in zip(shown, predict(other, points)))
 
 
 def test_a_policy_allows_only_the_pages_own_script_and_style(run, tmp_path: Path) -> None:
