@@ -283,6 +283,7 @@ function drawNetwork() {
     const ends = { x1, y1, x2, y2 };
     const halo = svgElement("line", { ...ends, class: "halo", stroke: GOLD }, halos);
     const element = svgElement("line", { ...ends, class: "weight", tabindex: 0,
+      "aria-label": `weight ${network.names[line.parameter]}`,
       "data-parameter": line.parameter, "data-name": network.names[line.parameter] }, weights);
     element.addEventListener("mouseenter", () => inspect(line.parameter));
     element.addEventListener("focus", () => inspect(line.parameter));
@@ -304,6 +305,7 @@ function drawNetwork() {
   const biases = network.biases.map((bias) => {
     const element = neurons.querySelector(`circle[data-column="${bias.layer + 1}"][data-index="${bias.neuron}"]`);
     element.setAttribute("tabindex", "0");
+    element.setAttribute("aria-label", `bias ${network.names[bias.parameter]}`);
     element.dataset.parameter = String(bias.parameter);
     element.addEventListener("mouseenter", () => inspect(bias.parameter));
     element.addEventListener("focus", () => inspect(bias.parameter));
