@@ -9,6 +9,7 @@ the page's code.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import re
 from pathlib import Path
@@ -111,10 +112,21 @@ def undo_renames(snippet: str) -> str:
 
 
 def run(snippet: str) -> tuple[dict, list[str]]:
+    """Run a snippet, returning its variables and the lines it printed.
+
+    The cyclic garbage collector is off meanwhile, as nn.fit turns it off: blameflow's
+    graphs have no cycles to find, and in a test run that has built up a large heap each
+    of its many full scans would cost more than the training itself.
+    """
     namespace: dict = {}
     printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        exec(compile(snippet, str(PAGE), "exec"), namespace)
+    gc.collect()
+    gc.disable()
+    try:
+        with contextlib.redirect_stdout(printed):
+            exec(compile(snippet, str(PAGE), "exec"), namespace)
+    finally:
+        gc.enable()
     return namespace, printed.getvalue().splitlines()
 
 
