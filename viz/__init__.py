@@ -4,7 +4,8 @@
     render(root, "graph.svg")     saved as .svg, .png or .pdf (system dot, else wasm)
     backprop_frames(root, "dir")  one SVG per step of the reverse sweep
     plot_history(history), plot_decision_boundary(model, X, y)   matplotlib Figures
-                                  (give a path, "loss.png", to save them as well)
+                                  (give a path, "loss.png", to save them as well);
+                                  also plot_loss_curves, plot_input_gradients, plot_matrices
     explore(root, "graph.html")   one offline HTML page to step through both passes
                                   (explore(root) writes nothing: it shows in Jupyter)
     training_view(history, "train.html", X=X, y=y)   one offline page to watch training
@@ -26,7 +27,13 @@ from viz.fold import Flow, FoldedGraph, GroupInfo, fold
 from viz.frames import backprop_frames
 from viz.graph import MAX_NODES, BlameGraph, draw_graph
 from viz.notebook import ExplorerPage, Frames, SavedFile, TrainingPage
-from viz.plots import plot_decision_boundary, plot_history
+from viz.plots import (
+    plot_decision_boundary,
+    plot_history,
+    plot_input_gradients,
+    plot_loss_curves,
+    plot_matrices,
+)
 from viz.render import render
 from viz.training_view import training_view
 
@@ -35,5 +42,6 @@ __all__ = [
     "GraphDescription", "GraphTooLargeError", "GroupInfo", "NodeInfo", "RenderError",
     "RendererNotFoundError", "SavedFile", "TrainingPage", "available_renderer", "backprop_frames",
     "describe_graph", "draw_graph", "explore", "fold", "plot_decision_boundary",
-    "plot_history", "render", "training_view",
+    "plot_history", "plot_input_gradients", "plot_loss_curves", "plot_matrices", "render",
+    "training_view",
 ]
