@@ -108,8 +108,8 @@ def run(out: Path | None = None, progress: bool = True) -> dict[str, Any]:
         print(f"    test image {example['index']:>3}: {_a(example['digit'])}, the network says "
               f"{example['said']} ({example['confidence']:.0%} sure); largest blame "
               f"{max(abs(g) for g in example['blame']):.3g}")
-    print("  A right, sure answer has little blame to share out; a wrong one has a lot, on")
-    print("  the strokes that made it look like the other digit.")
+    print("  A right, sure answer has little blame to share out; a wrong one has a lot: its")
+    print("  map shows which pixels pulled the answer away from the right digit.")
     pictures.input_gradients([X_test[e["index"]] for e in examples],
                              [e["blame"] for e in examples],
                              [f"{_a(e['digit'])}, said {e['said']} "
