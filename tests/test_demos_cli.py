@@ -235,6 +235,9 @@ def formulas() -> st.SearchStrategy[str]:
     return st.recursive(leaves, extend, max_leaves=25)
 
 
+FORMULAS = formulas()
+
+
 VALUES = st.sampled_from(["0", "1", "-1", "0.5", "-2.5", "1e-320", "1e308", "nan", "x"]) \
     | st.floats().map(repr)
 ASSIGNMENTS = st.lists(
@@ -250,7 +253,7 @@ def command_lines(draw: st.DrawFn) -> list[str]:
     """expr's arguments: a formula (mostly from the grammar), then either a value for each
     name it seems to use (so that many runs get as far as the gradients) or arbitrary
     assignments, and now and then stray options."""
-    text = draw(formulas() if draw(st.integers(0, 3)) else st.text(max_size=80))
+    text = draw(FORMULAS if draw(st.integers(0, 3)) else st.text(max_size=80))
     if draw(st.integers(0, 3)):
         # Words not inside a number (the e of 1e309), other than the function names.
         names = dict.fromkeys(re.findall(r"(?<![\w.])[^\W\d]\w*", text))
