@@ -154,33 +154,38 @@ def _sweep(root: Any, grad: float, computed: list[Any]) -> None:
         refuse_stale(computed, computed[-1]._serial)
     root.grad = grad
     varying = None  # found only if a rule fails: see below
-    for node in computed:
-        upstream = node.grad
-        if not upstream:
-            # Nothing flows back through this node (a relu that was off, a sample the
-            # hinge loss is happy with): every share it would pass on is zero, and the
-            # nodes below already hold 0.0. Skipping it is most of backward's saving
-            # in a relu network.
-            continue
-        op = node._op
-        rule = op.derivative  # a local: op.derivative(...) would be a slow method lookup
-        # ._data is the slot behind .data: reading the property would cost a call each time.
-        try:  # costs nothing until something is raised (Python 3.11+)
-            # The common arities inline; partials() would cost a call and a list per node.
-            if op.arity == 2:
-                x, y = node._children
-                dx, dy = op.constant_partials or rule(x._data, y._data, node._data)
-                x.grad += upstream * dx
-                y.grad += upstream * dy
-            elif op.arity == 1:
-                (x,) = node._children
-                x.grad += upstream * rule(x._data, node._data)
-            else:  # n-ary: the node kept its inputs' numbers from the forward pass
-                partials = rule(node._saved, node._data)
-                for child, partial in zip(node._children, partials):
-                    child.grad += upstream * partial
+    # An iterator, so that after a failed rule the loop goes on from the next node. (The
+    # try sits outside the loop: even an exception-free try costs something per pass.)
+    remaining = iter(computed)
+    while True:
+        try:
+            for node in remaining:
+                upstream = node.grad
+                if not upstream:
+                    # Nothing flows back through this node (a relu that was off, a sample
+                    # the hinge loss is happy with): every share it would pass on is zero,
+                    # and the nodes below already hold 0.0. Skipping it is most of
+                    # backward's saving in a relu network.
+                    continue
+                op = node._op
+                rule = op.derivative  # a local: op.derivative(...) would be a slow method lookup
+                # ._data is the slot behind .data: reading the property would cost a call.
+                # The common arities inline; partials() would cost a call and a list per node.
+                if op.arity == 2:
+                    x, y = node._children
+                    dx, dy = op.constant_partials or rule(x._data, y._data, node._data)
+                    x.grad += upstream * dx
+                    y.grad += upstream * dy
+                elif op.arity == 1:
+                    (x,) = node._children
+                    x.grad += upstream * rule(x._data, node._data)
+                else:  # n-ary: the node kept its inputs' numbers from the forward pass
+                    partials = rule(node._saved, node._data)
+                    for child, partial in zip(node._children, partials):
+                        child.grad += upstream * partial
+            return
         except ARITHMETIC_ERRORS:
-            # A partial is infinite or not real here (x ** 2 at x = -3 asks log(-3) for
+            # A partial is infinite or not real at `node` (x ** 2 at x = -3 asks log(-3) for
             # d/dy). Nothing was added yet. Only the inputs that need a gradient matter:
             # ask for their partials alone; if one of those fails, that is the error.
             if varying is None:

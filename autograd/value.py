@@ -97,8 +97,10 @@ class Value:
                 f"other Values and must agree with them. Change the inputs and run the "
                 f"forward pass again, or start from a new leaf: Value({number!r}).")
         global _last_change
+        if number.__class__ is not float:  # the check costs more than the rest: floats skip it
+            number = _number(number, "Value.data")
         self._saved = self._data
-        self._data = _number(number, "Value.data")
+        self._data = number
         # The leaf now counts as made at this moment: a node made before it reads the old
         # number, and that node's serial is smaller (which is what backward() checks).
         self._serial = _last_change = next(_serials)
