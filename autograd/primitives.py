@@ -6,7 +6,7 @@ multiplies these local derivatives by the gradient arriving from above; that pro
 is the chain rule, one node at a time.
 
 Rules receive the inputs and the output `out` (reusing `out` is cheaper: d tanh = 1 - out^2).
-They use only arithmetic and the functions of `autograd.functions`, so the same rule
+They use only arithmetic and Value's own methods (log, sigmoid), so the same rule
 runs on floats (fast backward) and on Values (the gradient gets a graph of its own, and
 differentiating it again gives second and third derivatives).
 
@@ -22,7 +22,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd.errors import DomainError
-from autograd.functions import log, sigmoid, stable_sigmoid, stable_softplus
 
 # Python's own errors from math.log(0), 1/0, math.pow(-8, 0.5), math.exp(1000) ...
 # are caught and re-raised with the operation's name, the values and the nodes.
@@ -77,11 +76,6 @@ class Primitive:
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
-
-    @property
-    def smooth(self) -> bool:
-        """True when the derivative is continuous everywhere in the domain."""
-        return not self.kinks
 
     def partials(self, inputs: Sequence[Any], out: Any) -> Sequence[Any]:
         """Local derivatives d out / d input_i, one per input, whatever the arity."""
@@ -189,6 +183,35 @@ def _all_partials(partial_rules: tuple[Callable, ...]) -> Callable:
     return derivative
 
 
+def stable_sigmoid(x: float) -> float:
+    """1 / (1 + e^-x) on floats without overflow for any finite x.
+
+    For x >= 0, e^-x <= 1 and the textbook form is safe. For x < 0 we use the equal form
+    e^x / (1 + e^x), whose e^x <= 1 cannot overflow either.
+    """
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def stable_softplus(x: float) -> float:
+    """log(1 + e^x) on floats without overflow: max(x, 0) + log(1 + e^-|x|)."""
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+# A rule runs on floats (backward) and on Values (a gradient with a graph of its own), so
+# where it needs log or sigmoid it asks: a Value has the method, a number does not.
+def _log(x: Any) -> Any:
+    """log(x) for a number or a Value."""
+    return x.log() if hasattr(x, "log") else math.log(x)
+
+
+def _sigmoid(x: Any) -> Any:
+    """sigmoid(x) for a number or a Value."""
+    return x.sigmoid() if hasattr(x, "sigmoid") else stable_sigmoid(x)
+
+
 def _is_zero(x: Any) -> bool:
     """x == 0 for a float and for a Value alike (a Value is false exactly when its number is
     0; its == asks "the same node?")."""
@@ -226,7 +249,7 @@ def _pow_exponent_partial(x: Any, y: Any, out: Any) -> Any:
     """
     if _is_zero(x):
         return 0.0
-    return out * log(x)
+    return out * _log(x)
 
 
 # ---- binary arithmetic -------------------------------------------------------------
@@ -265,7 +288,7 @@ RELU = _declare("relu", "relu", 1, lambda x: 0.0 if x <= 0.0 else x,
                 # per node costs a twentieth of a relu network's backward.
                 lambda x, out: 1.0 if x > 0 else (0.0 if x <= 0 else math.nan),
                 "d/dx relu(x) = 1 if x > 0 else 0", kinks=(0.0,))
-SOFTPLUS = _declare("softplus", "softplus", 1, stable_softplus, lambda x, out: sigmoid(x),
+SOFTPLUS = _declare("softplus", "softplus", 1, stable_softplus, lambda x, out: _sigmoid(x),
                     "d/dx softplus(x) = sigmoid(x)")
 # The slope is a second input (a constant), so the table stays a table of plain functions.
 LEAKY_RELU = _declare("leaky_relu", "leaky_relu", 2,
