@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from autograd import Batch, Value, dot_each, scope
+from nn import torch_bridge
 from nn.checks import check_int
 from nn.module import Module
 
@@ -214,16 +215,15 @@ class MLP(Module):
 
     def to_torch(self) -> Any:
         """An equivalent torch.nn.Sequential (float64) holding copies of these weights."""
-        from nn.torch_bridge import to_torch
-
-        return to_torch(self)
+        return torch_bridge.to_torch(self)
 
     @classmethod
     def from_torch(cls, sequential: Any) -> MLP:
         """An MLP with the weights of a torch.nn.Sequential of Linear and activation layers."""
-        from nn.torch_bridge import from_torch
-
-        return from_torch(sequential)
+        arguments, state = torch_bridge.torch_architecture(sequential)
+        model = cls(**arguments)
+        model.load_state_dict(state)
+        return model
 
     def __repr__(self) -> str:
         lines = [f"MLP({self.nin}, {self.sizes}, activation={self.activation!r}, "

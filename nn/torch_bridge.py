@@ -7,13 +7,15 @@ module (relu -> ReLU, ...; linear -> nothing). The torch side is float64, like P
 floats, so both give the same outputs and gradients to rounding error.
 
 torch is imported only inside these functions: blameflow itself never needs it.
+
+Imports point one way: nn.layers calls this module (MLP.to_torch, MLP.from_torch), and this
+module never imports nn.layers. It reads a model through its layers and neurons, and gives
+back the numbers an MLP is built from (torch_architecture), so the import graph stays acyclic.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-from nn.layers import MLP
 
 INSTALL_HINT = "pip install torch  (or: pip install blameflow[torch])"
 
@@ -33,8 +35,11 @@ def import_torch() -> Any:
     return torch
 
 
-def to_torch(model: MLP) -> Any:
-    """A torch.nn.Sequential of Linear (float64) and activation modules equal to model."""
+def to_torch(model: Any) -> Any:
+    """A torch.nn.Sequential of Linear (float64) and activation modules equal to model.
+
+    model is an nn.MLP (anything with .layers of .neurons with weights .w and bias .b).
+    """
     torch = import_torch()
     modules = []
     for layer in model.layers:
@@ -51,14 +56,14 @@ def to_torch(model: MLP) -> Any:
     return torch.nn.Sequential(*modules)
 
 
-def from_torch(sequential: Any) -> MLP:
-    """An MLP with the architecture and weights of a torch.nn.Sequential.
+def torch_architecture(sequential: Any) -> tuple[dict[str, Any], dict[str, float]]:
+    """The MLP(...) arguments and the state dict that rebuild a torch.nn.Sequential.
 
     The Sequential must alternate Linear layers and (optional) activations: ReLU, Tanh,
     Sigmoid, LeakyReLU (slope 0.01) or Identity. All hidden layers need the same
     activation (an MLP has one); the last may differ. A Linear without bias gets bias 0.
     With a single Linear there is no hidden layer, and the MLP's unused hidden activation
-    is the default, relu.
+    is the default, relu. MLP.from_torch builds the model from these two dicts.
     """
     torch = import_torch()
     if not isinstance(sequential, torch.nn.Sequential):
@@ -69,9 +74,10 @@ def from_torch(sequential: Any) -> MLP:
     if len(hidden) > 1:
         raise ValueError(f"from_torch: the hidden layers use different activations "
                          f"{activations[:-1]}; an MLP uses one for all hidden layers")
-    model = MLP(linears[0].in_features, [linear.out_features for linear in linears],
-                activation=activations[0] if len(activations) > 1 else "relu",
-                output_activation=activations[-1])
+    arguments = {"nin": linears[0].in_features,
+                 "sizes": [linear.out_features for linear in linears],
+                 "activation": activations[0] if len(activations) > 1 else "relu",
+                 "output_activation": activations[-1]}
     state = {}
     for i, linear in enumerate(linears):
         weight = linear.weight.detach().to(torch.float64).tolist()
@@ -80,8 +86,7 @@ def from_torch(sequential: Any) -> MLP:
         for j, row in enumerate(weight):
             state.update({f"layer{i}.neuron{j}.w{k}": w for k, w in enumerate(row)})
             state[f"layer{i}.neuron{j}.b"] = bias[j]
-    model.load_state_dict(state)
-    return model
+    return arguments, state
 
 
 def _read_layers(torch: Any, sequential: Any) -> tuple[list[Any], list[str]]:
