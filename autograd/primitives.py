@@ -202,12 +202,12 @@ def stable_softplus(x: float) -> float:
 
 # A rule runs on floats (backward) and on Values (a gradient with a graph of its own), so
 # where it needs log or sigmoid it asks: a Value has the method, a number does not.
-def _log(x: Any) -> Any:
+def log(x: Any) -> Any:
     """log(x) for a number or a Value."""
     return x.log() if hasattr(x, "log") else math.log(x)
 
 
-def _sigmoid(x: Any) -> Any:
+def sigmoid(x: Any) -> Any:
     """sigmoid(x) for a number or a Value."""
     return x.sigmoid() if hasattr(x, "sigmoid") else stable_sigmoid(x)
 
@@ -249,7 +249,7 @@ def _pow_exponent_partial(x: Any, y: Any, out: Any) -> Any:
     """
     if _is_zero(x):
         return 0.0
-    return out * _log(x)
+    return out * log(x)
 
 
 # ---- binary arithmetic -------------------------------------------------------------
@@ -288,7 +288,7 @@ RELU = _declare("relu", "relu", 1, lambda x: 0.0 if x <= 0.0 else x,
                 # per node costs a twentieth of a relu network's backward.
                 lambda x, out: 1.0 if x > 0 else (0.0 if x <= 0 else math.nan),
                 "d/dx relu(x) = 1 if x > 0 else 0", kinks=(0.0,))
-SOFTPLUS = _declare("softplus", "softplus", 1, stable_softplus, lambda x, out: _sigmoid(x),
+SOFTPLUS = _declare("softplus", "softplus", 1, stable_softplus, lambda x, out: sigmoid(x),
                     "d/dx softplus(x) = sigmoid(x)")
 # The slope is a second input (a constant), so the table stays a table of plain functions.
 LEAKY_RELU = _declare("leaky_relu", "leaky_relu", 2,

@@ -8,13 +8,12 @@ moment the last reference to its output goes away.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from autograd import mode
-from autograd.backward import backward as _backward_sweep
-from autograd.errors import StaleGraphError
+from autograd import clock, mode
+from autograd.errors import StaleGraphError, describe
+from autograd.fast_sweep import backward as _fast_sweep
 from autograd.functions import is_number
 from autograd.primitives import (
     ABS,
@@ -72,7 +71,7 @@ class Value:
         self.scope = mode.current_scope()
         self._children: tuple[Value, ...] = ()
         self._op: Primitive | str = kind
-        self._serial = next(_serials)
+        self._serial = _tick()
         self._visit = None
         self._saved = None
 
@@ -96,14 +95,13 @@ class Value:
                 f"data of {describe(self)} cannot be set: it was computed by {self.op} from "
                 f"other Values and must agree with them. Change the inputs and run the "
                 f"forward pass again, or start from a new leaf: Value({number!r}).")
-        global _last_change
         if number.__class__ is not float:  # the check costs more than the rest: floats skip it
             number = _number(number, "Value.data")
         self._saved = self._data
         self._data = number
         # The leaf now counts as made at this moment: a node made before it reads the old
         # number, and that node's serial is smaller (which is what backward() checks).
-        self._serial = _last_change = next(_serials)
+        self._serial = clock.last_change = _tick()
 
     # ---- what viz and learners read ------------------------------------------------------
     @property
@@ -263,7 +261,7 @@ class Value:
         Leaves accumulate across calls (add to what is there, as in PyTorch) until you
         zero them; intermediate nodes are recomputed by each call.
         """
-        _backward_sweep(self, _number(grad, "backward(grad=...)"))
+        _fast_sweep(self, _number(grad, "backward(grad=...)"))
 
     def detach(self) -> Value:
         """A constant leaf with the same data: gradients stop here."""
@@ -273,14 +271,7 @@ class Value:
 # ---- creating nodes ---------------------------------------------------------------------
 _new_object = object.__new__
 _read_mode = mode.read
-# Every Value gets the next number as it is created. Children always exist before their
-# parents, so sorting by this number gives a topological order: backward() walks it in
-# reverse, the same order on every run.
-_serials = itertools.count()
-# The serial of the latest change of any leaf's number: a graph whose nodes are all younger
-# cannot hold an old number, so backward() checks its edges only when this is larger than
-# its oldest node's serial (after an optimizer step, the next forward pass is younger).
-_last_change = -1
+_tick = clock.tick  # every Value's serial: see autograd/clock.py
 
 
 def _node(data: float, children: tuple[Value, ...], op: Primitive | str,
@@ -305,7 +296,7 @@ def _node(data: float, children: tuple[Value, ...], op: Primitive | str,
         node._children = ()
         node._op = "constant"
         node._saved = None
-    node._serial = next(_serials)
+    node._serial = _tick()
     node._visit = None
     return node
 
@@ -388,13 +379,6 @@ def _number(x: Any, where: str) -> float:
     return float(x)
 
 
-def describe(node: Value) -> str:
-    """How error messages name a node: by its label, else by its kind and op."""
-    if node.label:
-        return f"node {node.label!r}"
-    return f"an unlabelled {node.op or node.kind} node"
-
-
 def _conversion_error(value: Value, conversion: str) -> TypeError:
     """The error for a Value used where Python wants a plain number (float(v), math.exp(v))."""
     name = value.label or "v"
@@ -445,12 +429,12 @@ class Batch:
         self.rows = [row for row, _ in lifted]
         self.values = [values for _, values in lifted]
         self.widths = {len(row) for row in self.rows}
-        self.changes_seen = _last_change
+        self.changes_seen = clock.last_change
 
     def check_current(self) -> None:
         """StaleGraphError if a Value in the rows got a new number after the Batch was made
         (a dot node would otherwise keep the old number for backward)."""
-        if self.changes_seen == _last_change:  # no leaf anywhere changed since
+        if self.changes_seen == clock.last_change:  # no leaf anywhere changed since
             return
         for row, values in zip(self.rows, self.values):
             for node, number in zip(row, values):

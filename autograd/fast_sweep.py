@@ -1,0 +1,173 @@
+"""The fast sweep: reverse_sweep (autograd/backward.py) rewritten for speed, for backward().
+
+The same algorithm: visit the nodes in reverse creation order, and for each node add
+upstream gradient * local derivative into each child. Same order of nodes, same order of
+additions, so the same numbers, bit for bit (tests/test_backward.py checks it on random
+graphs). What it removes, and what each costs in reverse_sweep:
+
+- the dict of gradients: the sums are kept in each node's own .grad, which is where
+  backward() must leave them anyway (no hashing per edge);
+- the set of seen nodes: each node found is marked with a token object unique to this
+  sweep (an attribute check is cheaper than hashing), and its old gradient is set aside
+  and zeroed on the way;
+- leaves in the sort: only computed nodes are sorted, since leaves pass nothing on;
+- generic rule calls: unary and binary rules are called inline (no list per node), add's
+  and sub's constant partials are not computed at all, and a dot node reads the inputs'
+  numbers it saved in the forward pass;
+- nodes whose gradient is exactly 0 (a relu that was off) are skipped;
+- the cyclic garbage collector is paused (see collector_paused).
+
+What it adds, for backward()'s contract: leaves accumulate across calls (PyTorch's
+semantics), a failed sweep puts every .grad back as it was, and threads take turns.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from autograd.backward import (
+    collector_paused,
+    creation_number,
+    local_derivatives,
+    reachable,
+    refuse_stale,
+    topological_order,
+    varying_nodes,
+)
+from autograd.primitives import ARITHMETIC_ERRORS
+
+if TYPE_CHECKING:  # annotations only: value.py imports this module (Value.backward)
+    from autograd.value import Value
+
+# One sweep at a time in the whole process. A sweep writes .grad all over the graph it
+# walks, and two at once on one graph (or on graphs sharing parameters) would add into each
+# other's half-finished sums. Taking turns costs nothing: Python runs one thread at a time.
+_one_sweep_at_a_time = threading.Lock()
+
+
+def backward(root: Value, grad: float) -> None:
+    """Set .grad of every node below root to d root/d node (times `grad`).
+
+    PyTorch semantics: intermediate nodes start from zero on every call; a leaf's
+    gradient from this call is added to what it held before. The new part is summed on
+    its own first and added once at the end, so a second identical call gives exactly
+    twice the leaf gradients (s + s), not a rounding-dependent (s + a) + b + c.
+
+    A node whose gradient comes out exactly 0 passes nothing on (its shares would all be
+    zero), so its rule is not run. In the one place that shows, a zero gradient meeting
+    an infinite local derivative (0 * sqrt(x) at x = 0), the answer is the limit, 0,
+    where PyTorch gives NaN.
+
+    The rules differentiate at the numbers the graph was built from. If a leaf was given a
+    new number since (w.data -= ...), StaleGraphError: build the graph again first.
+    Threads calling backward() at the same time take turns, each a whole sweep. A call
+    that fails (a DomainError halfway, Ctrl-C) leaves every .grad as it was before it.
+    """
+    with _one_sweep_at_a_time, collector_paused():
+        _backward(root, grad)
+
+
+def _prepare_sweep(root: Value, token: object, computed: list[Value],
+                   held: list[tuple[Value, float]]) -> None:
+    """Find every node below root, and set aside and zero every gradient it holds.
+
+    Fills computed (the computed nodes) and held ((node, its gradient before) for each
+    node that held one), each node once, found breadth first. Like reachable(), but it
+    marks each node with `token` instead of keeping a set (an attribute check is cheaper
+    than hashing), and it does the zeroing on the way instead of in extra passes. A node
+    that holds 0.0 (every node of a fresh graph, every leaf after zero_grad()) is already
+    where its fresh sum must start, and needs no setting aside.
+    """
+    root._visit = token
+    if root._children:
+        computed.append(root)
+    elif root.grad:
+        held.append((root, root.grad))  # a lone leaf: backward() sets it, then adds this
+    for node in computed:
+        if node.grad:
+            held.append((node, node.grad))
+            node.grad = 0.0
+        for child in node._children:
+            if child._visit is not token:
+                child._visit = token
+                if child._children:
+                    computed.append(child)
+                elif child.grad:
+                    held.append((child, child.grad))
+                    child.grad = 0.0
+
+
+def _backward(root: Value, grad: float) -> None:
+    token = object()
+    computed: list[Value] = []
+    held: list[tuple[Value, float]] = []
+    try:
+        _prepare_sweep(root, token, computed, held)
+        _sweep(root, grad, computed)
+        # Leaves accumulate: this call's sum, then what they held before. Intermediate
+        # nodes keep this call's gradient only.
+        for node, before in held:
+            if not node._children:
+                node.grad += before
+    except BaseException:
+        # A DomainError halfway, a StaleGraphError, Ctrl-C: leave every .grad as it was.
+        _undo(root, token, held)
+        raise
+
+
+def _undo(root: Value, token: object, held: list[tuple[Value, float]]) -> None:
+    """Put back every gradient a failed sweep touched: those it reached (marked with its
+    token) were 0.0 or set aside in held."""
+    for node in reachable(root):
+        if node._visit is token:
+            node.grad = 0.0
+    for node, before in held:
+        node.grad = before
+
+
+def _sweep(root: Value, grad: float, computed: list[Value]) -> None:
+    """The chain rule over computed (every computed node below root, root included)."""
+    computed.sort(key=creation_number, reverse=True)
+    if computed:
+        refuse_stale(computed, computed[-1]._serial)
+    root.grad = grad
+    varying = None  # found only if a rule fails: see below
+    # An iterator, so that after a failed rule the loop goes on from the next node. (The
+    # try sits outside the loop: even an exception-free try costs something per pass.)
+    remaining = iter(computed)
+    while True:
+        try:
+            for node in remaining:
+                upstream = node.grad
+                if not upstream:
+                    # Nothing flows back through this node (a relu that was off, a sample
+                    # the hinge loss is happy with): every share it would pass on is zero,
+                    # and the nodes below already hold 0.0. Skipping it is most of
+                    # backward's saving in a relu network.
+                    continue
+                op = node._op
+                rule = op.derivative  # a local: op.derivative(...) would be a slow method lookup
+                # ._data is the slot behind .data: reading the property would cost a call.
+                # The common arities inline; partials() would cost a call and a list per node.
+                if op.arity == 2:
+                    x, y = node._children
+                    dx, dy = op.constant_partials or rule(x._data, y._data, node._data)
+                    x.grad += upstream * dx
+                    y.grad += upstream * dy
+                elif op.arity == 1:
+                    (x,) = node._children
+                    x.grad += upstream * rule(x._data, node._data)
+                else:  # n-ary: the node kept its inputs' numbers from the forward pass
+                    partials = rule(node._saved, node._data)
+                    for child, partial in zip(node._children, partials):
+                        child.grad += upstream * partial
+            return
+        except ARITHMETIC_ERRORS:
+            # A partial is infinite or not real at `node` (x ** 2 at x = -3 asks log(-3) for
+            # d/dy). Nothing was added yet. Only the inputs that need a gradient matter:
+            # ask for their partials alone; if one of those fails, that is the error.
+            if varying is None:
+                varying = varying_nodes(topological_order(root))
+            for child, partial in local_derivatives(node, varying):
+                child.grad += upstream * partial
