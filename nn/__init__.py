@@ -26,8 +26,9 @@ from nn.losses import (
 )
 from nn.module import Module
 from nn.optim import SGD, Adam, Optimizer
+from nn.outputs import predict
 from nn.serialization import StateDictError
-from nn.train import History, TrainingDiverged, accuracy, fit, predict
+from nn.train import History, TrainingDiverged, accuracy, fit
 
 __all__ = [
     "ACTIVATIONS", "MLP", "SGD", "Adam", "History", "Layer", "Module", "Neuron", "Optimizer",

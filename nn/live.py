@@ -20,6 +20,7 @@ from html import escape
 from typing import Any
 
 from nn.module import Module
+from nn.outputs import number_of, predict
 
 # About this many redraws per run, whatever the number of steps, plus the last step.
 # Measured for MLP(2, [16, 16, 1]) on 100 moons: the curves take 0.3 ms a redraw, the
@@ -104,8 +105,6 @@ def _two_input_points(model: Module, X: Sequence[Sequence[Any]],
                       y: Sequence[Any]) -> list[tuple[float, float, bool]] | None:
     """(x0, x1, positive) for each row when the model reads two inputs and gives one
     score (a boundary to draw); None otherwise."""
-    from nn.train import number_of, predict
-
     if len(X[0]) != 2 or isinstance(predict(model, X[:1])[0], list):
         return None
     return [(number_of(row[0]), number_of(row[1]), number_of(label) > 0)
@@ -144,8 +143,6 @@ def _polyline(values: list[float], top: float, colour: str, dashed: bool = False
 def _boundary(model: Module, points: list[tuple[float, float, bool]], threshold: float) -> str:
     """The model's class at each point of a GRID x GRID grid (red: positive), the data on
     top. Each cell is one model call under no_grad: GRID ** 2 calls per redraw."""
-    from nn.train import predict
-
     x, y, width, height = BOUNDARY_BOX
     low = [min(p[axis] for p in points) for axis in (0, 1)]
     high = [max(p[axis] for p in points) for axis in (0, 1)]

@@ -34,13 +34,20 @@ import os
 import stat
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from autograd import files
 from nn.checks import is_number
 
-if TYPE_CHECKING:  # only for the annotations: module.py imports this file
-    from nn.module import Module
+
+class Module(Protocol):
+    """What saving and loading use of an nn.Module. (module.py imports this file, so this
+    file describes a module instead of importing nn.module: no import cycle.)"""
+
+    def named_parameters(self) -> Any: ...
+    def state_dict(self) -> dict[str, float]: ...
+    def config(self) -> dict[str, Any]: ...
+
 
 FORMAT = "blameflow-state-dict"
 VERSION = 1

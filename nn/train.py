@@ -1,4 +1,4 @@
-"""The training loop, and the helpers to use a trained model: fit, History, predict, accuracy.
+"""The training loop, and the helpers to judge a trained model: fit, History, accuracy.
 
 One training step, the same five lines as in every framework:
 
@@ -22,12 +22,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd import Value, no_grad
+from autograd import Value
 from autograd.backward import collector_paused
 from nn.checks import check_int, is_number
 from nn.layers import Layer
 from nn.module import Module
 from nn.optim import Optimizer, interrupts_held
+from nn.outputs import check_rows, number_of
 
 LossFunction = Callable[[list[Any], list[Any]], Value]
 
@@ -213,17 +214,6 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
     return history
 
 
-@no_grad()
-def predict(model: Module, X: Sequence[Sequence[Any]]) -> list[Any]:
-    """The model's outputs for every row of X as plain floats, building no graph.
-
-    One float per row for a single-output model, a list of floats per row otherwise.
-    """
-    _check_rows(X, "predict")
-    return [[o.data for o in out] if isinstance(out, list) else out.data
-            for out in model.forward_batch(X)]
-
-
 def accuracy(outputs: Sequence[Any], targets: Sequence[Any], threshold: float = 0.0) -> float:
     """The fraction of outputs whose predicted class equals the target.
 
@@ -245,12 +235,6 @@ def accuracy(outputs: Sequence[Any], targets: Sequence[Any], threshold: float = 
         else:
             correct += (number_of(out) > threshold) == (target > 0)
     return correct / len(outputs)
-
-
-def number_of(x: Any) -> float:
-    """The plain number of a Value (its .data) or of a number. (float(v) of a Value is an
-    error: the number it would give has no link back to the graph.)"""
-    return x.data if isinstance(x, Value) else float(x)
 
 
 def default_threshold(model: Module) -> float:
@@ -463,13 +447,8 @@ class _ProgressLines:
         """Nothing to clean up: each line was complete when printed."""
 
 
-def _check_rows(X: Any, who: str) -> None:
-    if isinstance(X, (str, bytes)) or not isinstance(X, Sequence) or not X:
-        raise ValueError(f"{who}: X must be a non-empty list of input rows, got {X!r:.60}")
-
-
 def _check_data(X: Any, y: Any) -> None:
-    _check_rows(X, "fit")
+    check_rows(X, "fit")
     if isinstance(y, (str, bytes)) or not isinstance(y, Sequence):
         raise TypeError(f"fit: y must be a list of targets, one per row, got "
                         f"{type(y).__name__}")
