@@ -15,11 +15,15 @@ from autograd.functions import exp, leaky_relu, log, relu, sigmoid, softplus, sq
 from autograd.gradcheck import gradcheck
 from autograd.mode import enable_grad, is_grad_enabled, no_grad, scope
 from autograd.primitives import TABLE, Primitive
-from autograd.value import Batch, Value, apply, constant, dot, dot_each, sum  # noqa: A004
+from autograd.value import Value, apply, constant, dot
+
+# autograd.sum(values) makes one node for a whole sum. It is left out of __all__ so that
+# `from autograd import *` keeps Python's own sum (and its start argument) in place.
+from autograd.value import sum as sum  # noqa: A004, E402, I001
 
 __all__ = [
-    "TABLE", "Batch", "DomainError", "GradcheckError", "Primitive", "StaleGraphError", "Value",
-    "apply", "constant", "dot", "dot_each", "enable_grad", "exp", "grad", "gradcheck",
+    "TABLE", "DomainError", "GradcheckError", "Primitive", "StaleGraphError", "Value",
+    "apply", "constant", "dot", "enable_grad", "exp", "grad", "gradcheck",
     "gradients", "hessian", "is_grad_enabled", "leaky_relu", "log", "no_grad", "relu", "scope",
-    "sigmoid", "softplus", "sqrt", "sum", "tanh", "topological_order", "value_and_grad",
+    "sigmoid", "softplus", "sqrt", "tanh", "topological_order", "value_and_grad",
 ]

@@ -30,7 +30,8 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from autograd import Batch, Value, dot_each, scope
+from autograd import Value, scope
+from autograd.batch import Batch, dot_each
 from nn import torch_bridge
 from nn.checks import check_int
 from nn.module import Module

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, grad
+from autograd.batch import Batch, dot_each
 from autograd.testing import expressions_with_inputs
 
 
@@ -218,11 +219,11 @@ def test_a_computed_node_has_no_settable_number_and_a_bad_number_is_refused():
 
 def test_a_batch_whose_rows_changed_is_refused():
     x = Value(1.0, "x")
-    batch = autograd.Batch([[x, 2.0]])
+    batch = Batch([[x, 2.0]])
     x.data = 3.0
     with pytest.raises(autograd.StaleGraphError, match="'x'.*1.0 -> 3.0.*Batch"):
-        autograd.dot_each([Value(1.0), Value(1.0)], batch)
-    assert autograd.dot_each([1.0, 1.0], autograd.Batch([[x, 2.0]]))[0].data == 5.0
+        dot_each([Value(1.0), Value(1.0)], batch)
+    assert dot_each([1.0, 1.0], Batch([[x, 2.0]]))[0].data == 5.0
 
 
 # ---- 5. grad mode and scope belong to a thread or a task; sweeps take turns -----------------

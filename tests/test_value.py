@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import Batch, Value, dot, dot_each, no_grad
+from autograd import Value, dot, no_grad
 from autograd import sum as fused_sum
+from autograd.batch import Batch, dot_each
 
 
 @pytest.mark.parametrize("bad, type_name", [
@@ -169,3 +170,16 @@ def test_dot_each_names_the_mismatch_and_handles_empty_weights():
         dot_each([1.0, 2.0], [[1.0, 2.0], [1.0, 2.0, 3.0]])
     zeros = dot_each([], [[], []])
     assert [z.data for z in zeros] == [0.0, 0.0] and all(z.is_leaf for z in zeros)
+
+
+def test_a_star_import_leaves_the_builtin_sum_alone():
+    import builtins
+
+    namespace: dict = {}
+    exec("from autograd import *", namespace)
+    assert "sum" not in namespace and "Batch" not in namespace and "dot_each" not in namespace
+    exec("total = sum([[1], [2]], [0])", namespace)  # the builtin, with its start argument
+    assert namespace["total"] == [0, 1, 2] and builtins.sum is sum
+    import autograd
+
+    assert autograd.sum([1.0, Value(2.0)]).data == 3.0  # still there by its full name

@@ -1,0 +1,72 @@
+"""Batching: dot products of many rows with the same weights, reading each number once.
+
+A layer's neurons each take a dot product with the same rows of inputs. Done one neuron
+and one row at a time (autograd.dot), every row's numbers would be read once per neuron
+and every neuron's weights once per row. Batch reads the rows' numbers once, and
+dot_each reads the weights' numbers once for all rows; the nodes they make are the same
+dot nodes autograd.dot makes. nn's fast layer path (nn/layers.py) uses them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from autograd import clock
+from autograd.errors import StaleGraphError, describe
+from autograd.primitives import DOT
+from autograd.value import Value, _from_values, _lifted, constant
+
+
+class Batch:
+    """Rows of Values whose numbers are read once, for the many neurons that read them.
+
+    Every neuron of a layer takes a dot product with the same rows. Reading a row's
+    numbers costs one attribute look-up per entry, so a layer of 16 neurons would read
+    each row 16 times; a Batch reads it once and dot_each reuses the numbers.
+    Numbers in the rows are lifted to constants, as everywhere. The numbers are a
+    snapshot: make the Batch just before the dot products that use it.
+
+    rows: the lifted rows (tuples of Values); values: their numbers, row by row;
+    widths: the set of row lengths (one, unless the rows are ragged).
+    """
+
+    __slots__ = ("rows", "values", "widths", "changes_seen")
+
+    def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
+        lifted = [_lifted(tuple(row)) for row in rows]
+        self.rows = [row for row, _ in lifted]
+        self.values = [values for _, values in lifted]
+        self.widths = {len(row) for row in self.rows}
+        self.changes_seen = clock.last_change
+
+    def check_current(self) -> None:
+        """StaleGraphError if a Value in the rows got a new number after the Batch was made
+        (a dot node would otherwise keep the old number for backward)."""
+        if self.changes_seen == clock.last_change:  # no leaf anywhere changed since
+            return
+        for row, values in zip(self.rows, self.values):
+            for node, number in zip(row, values):
+                if node._data is not number:
+                    raise StaleGraphError(
+                        f"dot_each: {describe(node)} was given a new number ({number!r} -> "
+                        f"{node._data!r}) after the Batch holding it was made. Make the "
+                        f"Batch again, just before the dot products that use it.")
+
+
+def dot_each(weights: Sequence[Any], rows: Batch | Iterable[Sequence[Any]]) -> list[Value]:
+    """[dot(weights, row) for row in rows]: one dot node per row, each with the weights
+    and that row as its children. The weights' numbers are read once for all rows, and
+    the rows' once for all the neurons that share a Batch.
+    """
+    weights, weight_values = _lifted(tuple(weights))
+    batch = rows if isinstance(rows, Batch) else Batch(rows)
+    batch.check_current()
+    wrong_widths = batch.widths - {len(weights)}
+    if wrong_widths:
+        raise ValueError(f"dot: {len(weights)} weights but {min(wrong_widths)} inputs; "
+                         f"they must pair up one to one")
+    if not weights:
+        return [constant(0.0) for _ in batch.rows]
+    return [_from_values(DOT, (*weights, *row), weight_values + values)
+            for row, values in zip(batch.rows, batch.values)]
