@@ -5,7 +5,7 @@
     >>> y = (x * w + b).sigmoid()
     >>> y.backward()
     >>> round(y.data, 4), round(w.grad, 4)
-    (0.7109, 0.4112)
+    (0.7109, 0.411)
 """
 
 from autograd.backward import gradients, topological_order

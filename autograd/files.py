@@ -1,6 +1,10 @@
 """write_atomically: the one way blameflow writes a file, so a reader never sees half of one.
 
-    >>> write_atomically("out/model.json", text)      # bytes or str (written as UTF-8)
+    >>> import pathlib, tempfile
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "model.json"
+    >>> write_atomically(target, '{"w": 0.5}')    # bytes or str (written as UTF-8)
+    >>> target.read_text()
+    '{"w": 0.5}'
 
 The new content goes to a temporary file beside the target, is flushed to the disk
 (fsync), and only then renamed over the target. A rename within one folder is atomic:

@@ -84,9 +84,12 @@ def enable_grad() -> _GradMode:
 def scope(name: str) -> Iterator[str]:
     """Tag every node created inside with `name`; nested scopes join with "/".
 
+    >>> from autograd import Value
     >>> with scope("layer0"):
     ...     with scope("neuron3"):
-    ...         ...  # nodes made here have .scope == "layer0/neuron3"
+    ...         y = Value(2.0) * 3.0
+    >>> y.scope
+    'layer0/neuron3'
 
     Like grad mode, a scope applies to the calling thread (or asyncio task) only.
     """
