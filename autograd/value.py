@@ -301,14 +301,25 @@ def _node(data: float, children: tuple[Value, ...], op: Primitive | str,
     return node
 
 
-def constant(x: Any, where: str = "a Value operation") -> Value:
-    """Wrap a number as a constant leaf (a Value is returned as it is).
+def constant(x: Any, where: str = "constant()") -> Value:
+    """A new constant leaf holding x's number (x a number, or a Value: as x.detach()).
+
+    A constant needs no gradient: backward() passes nothing on to what made it.
+    where: who is asking, for the TypeError when x is not a number.
+    """
+    if isinstance(x, Value):
+        return x.detach()
+    return _node(_number(x, where), (), "constant")
+
+
+def as_value(x: Any, where: str = "a Value operation") -> Value:
+    """x itself if it is a Value, else the number lifted to a constant leaf (the 2 in 2 * x).
 
     where: who is asking, for the TypeError when x is not a number.
     """
     if isinstance(x, Value):
         return x
-    return _node(_number(x, where), (), "constant")
+    return constant(x, where)
 
 
 # Each maker reads op.forward into a local before calling it: CPython would look a
@@ -324,9 +335,9 @@ def _unary(op: Primitive, x: Value) -> Value:
 
 def _binary(op: Primitive, x: Any, y: Any) -> Value:
     if x.__class__ is not Value:
-        x = constant(x, op.name)
+        x = as_value(x, op.name)
     if y.__class__ is not Value:
-        y = constant(y, op.name)
+        y = as_value(y, op.name)
     forward = op.forward
     try:
         data = forward(x._data, y._data)
@@ -353,7 +364,7 @@ def _lifted(items: tuple[Any, ...]) -> tuple[tuple[Value, ...], list[float]]:
     """
     values = [item._data for item in items if item.__class__ is Value]
     if len(values) < len(items):
-        items = tuple(map(constant, items))
+        items = tuple(map(as_value, items))
         values = [node._data for node in items]
     return items, values
 

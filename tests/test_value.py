@@ -183,3 +183,18 @@ def test_a_star_import_leaves_the_builtin_sum_alone():
     import autograd
 
     assert autograd.sum([1.0, Value(2.0)]).data == 3.0  # still there by its full name
+
+
+def test_constant_always_makes_a_constant_leaf_and_as_value_lifts_numbers_only():
+    from autograd import constant
+    from autograd.value import as_value
+
+    x = Value(2.0, "x")
+    c = constant(x)
+    assert c is not x and c.kind == "constant" and c.data == 2.0 and c.is_leaf
+    assert constant(3).kind == "constant" and constant(3).data == 3.0
+    assert as_value(x) is x
+    lifted = as_value(1.5)
+    assert lifted.kind == "constant" and lifted.data == 1.5
+    (c * x).backward()
+    assert x.grad == 2.0 and c.grad == 2.0  # c is a leaf of its own, not x
