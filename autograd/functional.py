@@ -23,10 +23,17 @@ from autograd.value import Value, _number, identity
 _nesting_depth = 0
 
 
-def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+                   has_aux: bool = False) -> Callable[..., Any]:
     """A function returning (f(*args), gradient of f with respect to args[argnums]).
 
     argnums: an int gives one gradient; a tuple of ints gives a tuple of gradients.
+    has_aux: f returns a pair (output, aux), where aux is anything to carry along (the
+    predictions, a dict of metrics); then the result is ((output, aux), gradient), as in JAX.
+    Only the output is differentiated.
+
+    >>> value_and_grad(lambda x: (x * x, "note"), has_aux=True)(3.0)
+    ((9.0, 'note'), 6.0)
     """
     positions = _positions(argnums)
 
@@ -39,29 +46,35 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
         inputs = [(_fresh_input(arg, i) if i in positions else arg) for i, arg in enumerate(args)]
         _nesting_depth += 1
         try:
-            out = f(*inputs)
+            out, aux = _split_aux(f(*inputs), has_aux)
             if not isinstance(out, Value):
                 # f did not use its inputs (a constant function): derivative zero.
-                return _number(out, "the function's result"), _pack(argnums, [0.0] * len(positions))
-            grads = gradients(out, [inputs[i] for i in positions], create_graph=nested)
+                value: Any = _number(out, "the function's result")
+                grads = [0.0] * len(positions)
+            else:
+                grads = gradients(out, [inputs[i] for i in positions], create_graph=nested)
+                value = out if nested else out.data
         finally:
             _nesting_depth -= 1
-        value = out if nested else out.data
-        return value, _pack(argnums, grads)
+        return ((value, aux) if has_aux else value), _pack(argnums, grads)
 
     return value_and_gradient
 
 
-def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+         has_aux: bool = False) -> Callable[..., Any]:
     """A function returning the gradient of f with respect to args[argnums].
+
+    has_aux: f returns (output, aux); the result is then (gradient, aux), as in JAX.
 
     >>> grad(lambda x: x * x * x)(2.0)   # d/dx x^3 = 3 x^2
     12.0
     """
-    value_and_gradient = value_and_grad(f, argnums)
+    value_and_gradient = value_and_grad(f, argnums, has_aux)
 
     def gradient(*args: Any) -> Any:
-        return value_and_gradient(*args)[1]
+        value, gradient_ = value_and_gradient(*args)
+        return (gradient_, value[1]) if has_aux else gradient_
 
     return gradient
 
@@ -78,6 +91,16 @@ def hessian(f: Callable[..., Any], argnums: Sequence[int] | None = None) -> Call
         return [list(grad(grad(f, i), positions)(*args)) for i in positions]
 
     return matrix
+
+
+def _split_aux(result: Any, has_aux: bool) -> tuple[Any, Any]:
+    """(output, aux) from what f returned: the pair itself with has_aux, else (result, None)."""
+    if not has_aux:
+        return result, None
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise TypeError("with has_aux=True the function must return a pair (output, aux), "
+                        f"got {type(result).__name__}")
+    return result
 
 
 def _positions(argnums: int | Sequence[int]) -> tuple[int, ...]:

@@ -72,3 +72,25 @@ def test_grad_skips_what_gets_a_zero_gradient_as_backward_does():
     # nested: the inner gradient is a Value that is 0 at x = 1 but has a slope there
     assert grad(grad(lambda x: (x - 1.0) ** 3 + x * 0.0))(1.0) == 0.0
     assert grad(grad(lambda x: (x - 1.0) ** 2 * x))(1.0) == 2.0  # 2x + 4(x - 1)
+
+
+def test_has_aux_carries_a_second_result_along_undifferentiated():
+    def loss_and_prediction(w):
+        prediction = (w * 2.0).tanh()
+        return (prediction - 1.0) ** 2, prediction
+
+    (value, prediction), slope = value_and_grad(loss_and_prediction, has_aux=True)(0.3)
+    plain_value, plain_slope = value_and_grad(lambda w: loss_and_prediction(w)[0])(0.3)
+    assert (value, slope) == (plain_value, plain_slope)
+    assert prediction.data == math.tanh(0.6)
+    gradient, aux = grad(loss_and_prediction, has_aux=True)(0.3)
+    assert gradient == plain_slope and aux.data == prediction.data
+    # composes: the second derivative of the output, the aux still along for the ride
+    second, _ = grad(lambda w: (grad(loss_and_prediction, has_aux=True)(w)[0], "aux"),
+                     has_aux=True)(0.3)
+    assert second == grad(grad(lambda w: loss_and_prediction(w)[0]))(0.3)
+
+
+def test_has_aux_needs_a_pair():
+    with pytest.raises(TypeError, match="pair"):
+        grad(lambda x: x * x, has_aux=True)(1.0)
