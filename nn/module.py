@@ -22,8 +22,11 @@ from nn import serialization
 class Module:
     """A piece of a network: parameters of its own plus child modules.
 
-    Subclasses override `forward`, `own_parameters` and `named_children`, and `config` so that
-    a saved file can say which architecture it belongs to.
+    Subclasses define `forward`, and assign their parameters (Values of kind "parameter")
+    and child modules as attributes, as in PyTorch; lists, tuples and dicts of them count
+    too. A subclass that wants other names overrides `own_parameters` and `named_children`
+    (nn's Neuron, Layer and MLP do, for names like "layer0.neuron3.w1"), and `config` so
+    that a saved file can say which architecture it belongs to.
     """
 
     # How the module's output should be read when it is a single number: a sigmoid output
@@ -44,13 +47,21 @@ class Module:
         return [self.forward(x) for x in X]
 
     # ---- what a module is made of ------------------------------------------------------
+    # By default, as in PyTorch, a module is made of what its attributes hold: a Value of
+    # kind "parameter" is a parameter, a Module is a child, and a list, tuple or dict of them
+    # contributes each item under "name.index" or "name.key". Attributes count in the order
+    # they were first assigned (vars() keeps it). Inputs and constants are not trained.
     def own_parameters(self) -> Iterator[tuple[str, Value]]:
         """(short name, parameter) for the parameters this module holds itself."""
-        return iter(())
+        for name, item in _attribute_items(self):
+            if isinstance(item, Value) and item.kind == "parameter":
+                yield name, item
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """(short name, module) for the modules directly inside this one."""
-        return iter(())
+        for name, item in _attribute_items(self):
+            if isinstance(item, Module):
+                yield name, item
 
     def config(self) -> dict[str, Any]:
         """The constructor arguments that fix the architecture (not the weights)."""
@@ -63,10 +74,17 @@ class Module:
         The order is: this module's own parameters, then each child's, depth first. It never
         changes between calls, so lists of parameters from two calls line up one to one.
         """
+        seen: set[int] = set()  # a Value held in two places is one parameter (first name)
+        for name, parameter in self._all_named_parameters(prefix):
+            if id(parameter) not in seen:
+                seen.add(id(parameter))
+                yield name, parameter
+
+    def _all_named_parameters(self, prefix: str) -> Iterator[tuple[str, Value]]:
         for name, parameter in self.own_parameters():
             yield prefix + name, parameter
         for name, child in self.named_children():
-            yield from child.named_parameters(prefix + name + ".")
+            yield from child._all_named_parameters(prefix + name + ".")
 
     def parameters(self) -> list[Value]:
         """Every trainable Value, in the order of `named_parameters()`."""
@@ -116,3 +134,17 @@ class Module:
         FileNotFoundError.
         """
         serialization.load_into(self, path)
+
+
+def _attribute_items(module: Module) -> Iterator[tuple[str, Any]]:
+    """(name, item) for each attribute of module, lists, tuples and dicts opened one level:
+    self.w = [v0, v1] gives ("w.0", v0), ("w.1", v1); self.heads = {"a": m} gives ("heads.a", m)."""
+    for name, value in vars(module).items():
+        if isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                yield f"{name}.{index}", item
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield f"{name}.{key}", item
+        else:
+            yield name, value

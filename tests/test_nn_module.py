@@ -121,3 +121,43 @@ def test_nn_imports_only_autograd_the_standard_library_tqdm_and_torch() -> None:
                 assert top not in ("viz", "demos"), f"{path.name} imports {name}"
                 if top in ("tqdm", "torch"):
                     assert node.col_offset > 0, f"{path.name} imports {name} at module level"
+
+
+class PyTorchStyle(Module):
+    """A module written as a PyTorch user would: parameters and children as attributes."""
+
+    def __init__(self) -> None:
+        self.scale = Value(0.5, kind="parameter")
+        self.x_seen = Value(3.0)  # an input: not trained
+        self.offsets = [Value(0.1, kind="parameter"), Value(0.2, kind="parameter")]
+        self.blocks = {"first": Neuron(1, activation="linear", seed=1)}
+        self.pair = (Neuron(1, activation="tanh", seed=2), Value(1.0, kind="constant"))
+        self.again = self.scale  # the same Value twice is one parameter
+
+    def forward(self, x: list[float]) -> Value:
+        return self.pair[0]([self.blocks["first"]([self.scale * x[0] + self.offsets[0]])])
+
+
+def test_attributes_are_found_in_assignment_order_with_dotted_names() -> None:
+    module = PyTorchStyle()
+    names = [name for name, _ in module.named_parameters()]
+    assert names == ["scale", "offsets.0", "offsets.1", "blocks.first.w0", "blocks.first.b",
+                     "pair.0.w0", "pair.0.b"]
+    assert module.parameters()[0] is module.scale
+    assert module.x_seen not in module.parameters()
+
+
+def test_an_attribute_module_trains_saves_and_loads(tmp_path) -> None:
+    from nn import SGD
+    module = PyTorchStyle()
+    optimizer = SGD(module.parameters(), lr=0.1)
+    loss = (module([1.0]) - 1.0) ** 2
+    module.zero_grad()
+    loss.backward()
+    before = module.scale.data
+    optimizer.step()
+    assert module.scale.data != before
+    module.save(tmp_path / "m.json")
+    other = PyTorchStyle()
+    other.load(tmp_path / "m.json")
+    assert other.state_dict() == module.state_dict()
