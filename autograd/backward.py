@@ -105,7 +105,7 @@ def varying_nodes(order: Sequence[Value]) -> set[Value]:
     varying = set()
     for node in order:
         children = node._children
-        if any(child in varying for child in children) if children else node.kind != "constant":
+        if any(child in varying for child in children) if children else node._kind != "constant":
             varying.add(node)
     return varying
 

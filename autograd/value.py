@@ -55,8 +55,9 @@ class Value:
     # _saved: an n-ary node's inputs' numbers, kept for backward; for a leaf whose number
     # was changed, its number before that change (for the error message).
     # _serial: when the Value was made (or, for a leaf, last given a new number).
-    __slots__ = ("_data", "grad", "label", "scope", "_children", "_op", "_serial", "_visit",
-                 "_saved",
+    # _op: the primitive that made it (None for a leaf); _kind: what `kind` below says.
+    __slots__ = ("_data", "grad", "label", "scope", "_children", "_op", "_kind", "_serial",
+                 "_visit", "_saved",
                  "__weakref__")  # weakref lets tests (and users) watch a graph being freed
 
     def __init__(self, data: float, label: str = "", kind: str = "input") -> None:
@@ -70,7 +71,8 @@ class Value:
         self.label = label
         self.scope = mode.current_scope()
         self._children: tuple[Value, ...] = ()
-        self._op: Primitive | str = kind
+        self._op: Primitive | None = None
+        self._kind = kind
         self._serial = _tick()
         self._visit = None
         self._saved = None
@@ -108,13 +110,12 @@ class Value:
     def op(self) -> str:
         """The name of the primitive that made this Value, or "" for a leaf."""
         op = self._op
-        return op.name if op.__class__ is Primitive else ""
+        return "" if op is None else op.name
 
     @property
     def primitive(self) -> Primitive | None:
         """The table entry that made this Value (None for a leaf)."""
-        op = self._op
-        return op if op.__class__ is Primitive else None
+        return self._op
 
     @property
     def children(self) -> tuple[Value, ...]:
@@ -124,8 +125,7 @@ class Value:
     @property
     def kind(self) -> str:
         """"computed", or for a leaf: "input", "parameter" or "constant"."""
-        op = self._op
-        return "computed" if op.__class__ is Primitive else op
+        return self._kind
 
     @property
     def is_leaf(self) -> bool:
@@ -274,11 +274,10 @@ _read_mode = mode.read
 _tick = clock.tick  # every Value's serial: see autograd/clock.py
 
 
-def _node(data: float, children: tuple[Value, ...], op: Primitive | str,
+def _node(data: float, children: tuple[Value, ...], op: Primitive,
           saved: list[float] | None = None) -> Value:
     """A new Value made by op from children; under no_grad() a constant leaf instead.
 
-    op is a table entry, or "constant" for a constant leaf (children then empty).
     saved: the children's numbers, kept for backward by n-ary nodes (a dot node's rule
     needs all of them, and reading them again from 2n children costs more than keeping
     the list the forward pass made anyway; PyTorch calls this saving for backward).
@@ -291,10 +290,12 @@ def _node(data: float, children: tuple[Value, ...], op: Primitive | str,
     if grad_enabled:
         node._children = children
         node._op = op
+        node._kind = "computed"
         node._saved = saved
     else:
         node._children = ()
-        node._op = "constant"
+        node._op = None
+        node._kind = "constant"
         node._saved = None
     node._serial = _tick()
     node._visit = None
@@ -309,7 +310,7 @@ def constant(x: Any, where: str = "constant()") -> Value:
     """
     if isinstance(x, Value):
         return x.detach()
-    return _node(_number(x, where), (), "constant")
+    return Value(_number(x, where), kind="constant")
 
 
 def as_value(x: Any, where: str = "a Value operation") -> Value:

@@ -198,3 +198,15 @@ def test_constant_always_makes_a_constant_leaf_and_as_value_lifts_numbers_only()
     assert lifted.kind == "constant" and lifted.data == 1.5
     (c * x).backward()
     assert x.grad == 2.0 and c.grad == 2.0  # c is a leaf of its own, not x
+
+
+def test_a_leaf_has_a_kind_and_no_primitive_and_a_computed_node_both():
+    from autograd import TABLE
+
+    x = Value(1.0, "x", kind="parameter")
+    y = x * 2.0
+    assert (x.kind, x.primitive, x.op) == ("parameter", None, "")
+    assert (y.kind, y.primitive, y.op) == ("computed", TABLE["mul"], "mul")
+    with no_grad():
+        z = x * 2.0
+    assert (z.kind, z.primitive, z.op) == ("constant", None, "")
