@@ -24,18 +24,16 @@ import contextlib
 import gc
 from collections.abc import Iterator, Sequence
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from autograd import clock
-from autograd.errors import StaleGraphError, describe
+from autograd.errors import StaleGraphError
 from autograd.mode import enable_grad, no_grad
+from autograd.node import Node, describe
 from autograd.primitives import ARITHMETIC_ERRORS
 
-if TYPE_CHECKING:  # annotations only: value.py imports the sweeps (Value.backward)
-    from autograd.value import Value
 
-
-def reverse_sweep(root: Value, create_graph: bool = False) -> dict[Value, Any]:
+def reverse_sweep(root: Node, create_graph: bool = False) -> dict[Node, Any]:
     """d root / d node for every node root depends on (through a varying leaf).
 
     The chain rule, with y = root: start from dy/dy = 1; then, parents before children,
@@ -49,7 +47,7 @@ def reverse_sweep(root: Value, create_graph: bool = False) -> dict[Value, Any]:
     order = topological_order(root)        # every node after its children
     refuse_stale(order)                    # built from the numbers the leaves hold now?
     varying = varying_nodes(order)         # constants need no gradient
-    grads: dict[Value, Any] = {root: 1.0}  # the seed: dy/dy = 1
+    grads: dict[Node, Any] = {root: 1.0}  # the seed: dy/dy = 1
     with enable_grad() if create_graph else no_grad():
         for node in reversed(order):       # every node before its children
             upstream = grads.get(node, 0.0)  # dy/dnode: every parent has added its share
@@ -61,7 +59,7 @@ def reverse_sweep(root: Value, create_graph: bool = False) -> dict[Value, Any]:
     return grads
 
 
-def gradients(root: Value, wrt: Sequence[Value], create_graph: bool = False) -> list[Any]:
+def gradients(root: Node, wrt: Sequence[Node], create_graph: bool = False) -> list[Any]:
     """d root / d w for each w in wrt (0.0 for a w root does not depend on), by
     reverse_sweep(), without touching any node's .grad.
 
@@ -77,7 +75,7 @@ def gradients(root: Value, wrt: Sequence[Value], create_graph: bool = False) -> 
 creation_number = attrgetter("_serial")
 
 
-def reachable(root: Value) -> list[Value]:
+def reachable(root: Node) -> list[Node]:
     """root and every node it depends on, each once, in breadth-first (unsorted) order."""
     nodes = [root]
     seen = {root}
@@ -90,14 +88,14 @@ def reachable(root: Value) -> list[Value]:
     return nodes
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Node) -> list[Node]:
     """Every node root depends on, each after all of its children: creation order."""
     nodes = reachable(root)
     nodes.sort(key=creation_number)
     return nodes
 
 
-def varying_nodes(order: Sequence[Value]) -> set[Value]:
+def varying_nodes(order: Sequence[Node]) -> set[Node]:
     """The nodes of `order` (children before parents) that depend on a leaf which is not a
     constant: the only ones whose gradient can matter. A constant, and a node computed from
     constants alone (the `y - 1` inside the rule of x ** y), needs no gradient.
@@ -110,8 +108,8 @@ def varying_nodes(order: Sequence[Value]) -> set[Value]:
     return varying
 
 
-def local_derivatives(node: Value, varying: set[Value],
-                      on_nodes: bool = False) -> list[tuple[Value, Any]]:
+def local_derivatives(node: Node, varying: set[Node],
+                      on_nodes: bool = False) -> list[tuple[Node, Any]]:
     """(child, d node / d child) for each child of node that is in `varying` ([] for a leaf).
 
     The rule reads the numbers the graph was built from, or with on_nodes=True the nodes
@@ -144,13 +142,13 @@ def local_derivatives(node: Value, varying: set[Value],
     return found
 
 
-def _derivative_error(node: Value, position: int) -> Exception:
+def _derivative_error(node: Node, position: int) -> Exception:
     children = node._children
     return node._op.derivative_error([c.data for c in children],
                                      [describe(c) for c in children], position)
 
 
-def refuse_stale(nodes: Sequence[Value], oldest: int | None = None) -> None:
+def refuse_stale(nodes: Sequence[Node], oldest: int | None = None) -> None:
     """StaleGraphError if a leaf got a new number after a node among `nodes` read it.
 
     Every rule differentiates at the numbers the graph was built from: a node's own number
@@ -173,7 +171,7 @@ def refuse_stale(nodes: Sequence[Value], oldest: int | None = None) -> None:
                 raise _stale_error(node, child)
 
 
-def _stale_error(node: Value, child: Value) -> Exception:
+def _stale_error(node: Node, child: Node) -> Exception:
     return StaleGraphError(
         f"backward: {describe(child)} was given a new number ({child._saved!r} -> "
         f"{child._data!r}) after {describe(node)} was built from it. The graph holds numbers "

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd import clock
-from autograd.errors import StaleGraphError, describe
+from autograd.errors import StaleGraphError
+from autograd.node import describe
 from autograd.primitives import DOT
 from autograd.value import Value, _from_values, _lifted, constant
 

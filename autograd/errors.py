@@ -1,12 +1,5 @@
 """The errors the engine raises, so users can catch exactly what they mean to."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # for the annotation only: value.py imports this module
-    from autograd.value import Value
-
 
 class DomainError(ValueError):
     """An operation got a value outside the inputs it is defined for.
@@ -29,9 +22,3 @@ class StaleGraphError(RuntimeError):
 class GradcheckError(AssertionError):
     """Analytic gradients disagree with central differences; the message holds the table."""
 
-
-def describe(node: Value) -> str:
-    """How error messages name a node: by its label, else by its kind and op."""
-    if node.label:
-        return f"node {node.label!r}"
-    return f"an unlabelled {node.op or node.kind} node"

@@ -24,7 +24,6 @@ semantics), a failed sweep puts every .grad back as it was, and threads take tur
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
 
 from autograd.backward import (
     collector_paused,
@@ -35,10 +34,8 @@ from autograd.backward import (
     topological_order,
     varying_nodes,
 )
+from autograd.node import Node
 from autograd.primitives import ARITHMETIC_ERRORS
-
-if TYPE_CHECKING:  # annotations only: value.py imports this module (Value.backward)
-    from autograd.value import Value
 
 # One sweep at a time in the whole process. A sweep writes .grad all over the graph it
 # walks, and two at once on one graph (or on graphs sharing parameters) would add into each
@@ -46,7 +43,7 @@ if TYPE_CHECKING:  # annotations only: value.py imports this module (Value.backw
 _one_sweep_at_a_time = threading.Lock()
 
 
-def backward(root: Value, grad: float) -> None:
+def backward(root: Node, grad: float) -> None:
     """Set .grad of every node below root to d root/d node (times `grad`).
 
     PyTorch semantics: intermediate nodes start from zero on every call; a leaf's
@@ -68,8 +65,8 @@ def backward(root: Value, grad: float) -> None:
         _backward(root, grad)
 
 
-def _prepare_sweep(root: Value, token: object, computed: list[Value],
-                   held: list[tuple[Value, float]]) -> None:
+def _prepare_sweep(root: Node, token: object, computed: list[Node],
+                   held: list[tuple[Node, float]]) -> None:
     """Find every node below root, and set aside and zero every gradient it holds.
 
     Fills computed (the computed nodes) and held ((node, its gradient before) for each
@@ -98,10 +95,10 @@ def _prepare_sweep(root: Value, token: object, computed: list[Value],
                     child.grad = 0.0
 
 
-def _backward(root: Value, grad: float) -> None:
+def _backward(root: Node, grad: float) -> None:
     token = object()
-    computed: list[Value] = []
-    held: list[tuple[Value, float]] = []
+    computed: list[Node] = []
+    held: list[tuple[Node, float]] = []
     try:
         _prepare_sweep(root, token, computed, held)
         _sweep(root, grad, computed)
@@ -116,7 +113,7 @@ def _backward(root: Value, grad: float) -> None:
         raise
 
 
-def _undo(root: Value, token: object, held: list[tuple[Value, float]]) -> None:
+def _undo(root: Node, token: object, held: list[tuple[Node, float]]) -> None:
     """Put back every gradient a failed sweep touched: those it reached (marked with its
     token) were 0.0 or set aside in held."""
     for node in reachable(root):
@@ -126,7 +123,7 @@ def _undo(root: Value, token: object, held: list[tuple[Value, float]]) -> None:
         node.grad = before
 
 
-def _sweep(root: Value, grad: float, computed: list[Value]) -> None:
+def _sweep(root: Node, grad: float, computed: list[Node]) -> None:
     """The chain rule over computed (every computed node below root, root included)."""
     computed.sort(key=creation_number, reverse=True)
     if computed:

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd import clock, mode
-from autograd.errors import describe
 from autograd.fast_sweep import backward as _fast_sweep
 from autograd.functions import is_number
+from autograd.node import Node, describe
 from autograd.primitives import (
     ABS,
     ADD,
@@ -41,7 +41,7 @@ from autograd.primitives import (
 LEAF_KINDS = ("input", "parameter", "constant")
 
 
-class Value:
+class Value(Node):
     """A scalar in a computation graph.
 
     data: the number (always a float).
@@ -50,15 +50,7 @@ class Value:
     scope: the `scope(...)` path the node was created in ("layer0/neuron3"), or "".
     """
 
-    # _data holds the number; `data` below is a property around it, so that changing the
-    # number of a Value that a graph was built from can be caught (see the setter).
-    # _saved: an n-ary node's inputs' numbers, kept for backward; for a leaf whose number
-    # was changed, its number before that change (for the error message).
-    # _serial: when the Value was made (or, for a leaf, last given a new number).
-    # _op: the primitive that made it (None for a leaf); _kind: what `kind` below says.
-    __slots__ = ("_data", "grad", "label", "scope", "_children", "_op", "_kind", "_serial",
-                 "_visit", "_saved",
-                 "__weakref__")  # weakref lets tests (and users) watch a graph being freed
+    __slots__ = ()  # the fields are Node's
 
     def __init__(self, data: float, label: str = "", kind: str = "input") -> None:
         """Wrap a number. kind: "input" (default), "parameter" (trained) or "constant"."""
@@ -105,32 +97,7 @@ class Value:
         # number, and that node's serial is smaller (which is what backward() checks).
         self._serial = clock.last_change = _tick()
 
-    # ---- what viz and learners read ------------------------------------------------------
-    @property
-    def op(self) -> str:
-        """The name of the primitive that made this Value, or "" for a leaf."""
-        op = self._op
-        return "" if op is None else op.name
-
-    @property
-    def primitive(self) -> Primitive | None:
-        """The table entry that made this Value (None for a leaf)."""
-        return self._op
-
-    @property
-    def children(self) -> tuple[Value, ...]:
-        """The Values this one was computed from, in argument order (empty for a leaf)."""
-        return self._children
-
-    @property
-    def kind(self) -> str:
-        """"computed", or for a leaf: "input", "parameter" or "constant"."""
-        return self._kind
-
-    @property
-    def is_leaf(self) -> bool:
-        return not self._children
-
+    # ---- what learners see ------------------------------------------------------------
     def __repr__(self) -> str:
         label = f"{self.label!r}, " if self.label else ""
         return f"Value({label}data={self.data:.6g}, grad={self.grad:.6g})"
