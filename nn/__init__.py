@@ -1,13 +1,13 @@
 """nn: neurons, layers and MLPs built from autograd Values, and everything to train them.
 
     >>> from nn import MLP, SGD, fit, hinge, l2, moons
-    >>> X, y = moons(100, noise=0.1, seed=0, signed=True)
+    >>> X, y = moons(50, noise=0.1, seed=0, signed=True)
     >>> model = MLP(2, [16, 16, 1], seed=7)
     >>> history = fit(model, X, y, lambda out, t: hinge(out, t) + 1e-4 * l2(model.parameters()),
-    ...               SGD(model.parameters(), lr=lambda k: 1.0 - 0.9 * k / 100), steps=100,
+    ...               SGD(model.parameters(), lr=lambda k: 1.0 - 0.9 * k / 50), steps=50,
     ...               progress=False)
-    >>> history.accuracy[-1]
-    1.0
+    >>> history.accuracy[-1]  # after 50 steps on 50 points (100 and 100 reach 1.0)
+    0.92
 
 The names follow PyTorch: parameters, named_parameters, zero_grad, step, state_dict,
 load_state_dict.

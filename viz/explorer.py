@@ -1,6 +1,10 @@
 """explore: one self-contained HTML page to step through the forward and backward pass.
 
+    >>> from autograd import Value
+    >>> w, x = Value(2.0, label="w"), Value(3.0, label="x")
+    >>> loss = (w * x).tanh()
     >>> explore(loss, "out/loss.html")        # open the file in any browser, even offline
+    SavedFile('out/loss.html')
 
 The page shows the graph as render() draws it, and lets the learner
 - step the forward pass (each box lights up, in order, with its data) and the backward

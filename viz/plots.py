@@ -1,7 +1,14 @@
 """Training plots with matplotlib (the optional extra `pip install blameflow[plot]`).
 
+    >>> from nn import MLP, SGD, fit, hinge, moons  # viz never imports nn; you may
+    >>> X, y = moons(40, noise=0.1, seed=0, signed=True)
+    >>> model = MLP(2, [4, 1], seed=0)
+    >>> history = fit(model, X, y, hinge, SGD(model.parameters(), lr=0.1), steps=5,
+    ...               progress=False)
     >>> plot_history(history)                    # in Jupyter: the plot, inline
+    <PlotFigure size 800x350 with 2 Axes>
     >>> plot_history(history, "out/loss.png")    # saved as well; the Figure is returned
+    <PlotFigure size 800x350 with 2 Axes>
 
 matplotlib is imported inside the functions, so `import viz` works without it. The plots
 are drawn on a matplotlib Figure made directly (no pyplot): no window, no display needed,

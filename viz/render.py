@@ -1,8 +1,14 @@
 """render: save a graph picture as SVG, PNG or PDF with whichever Graphviz is available.
 
+    >>> from autograd import Value
+    >>> w, x = Value(2.0, label="w"), Value(3.0, label="x")
+    >>> loss = (w * x).tanh()
     >>> render(loss, "out/loss.svg")                     # draws the graph of loss first
+    SavedFile('out/loss.svg')
     >>> render(loss, "out/mlp.png", collapse="layer")    # draw_graph's options pass through
+    SavedFile('out/mlp.png')
     >>> render(draw_graph(loss), "out/loss.pdf")         # or render a graph you drew
+    SavedFile('out/loss.pdf')
 
 It returns the path written, as a SavedFile (viz/notebook.py): a pathlib.Path that
 Jupyter shows as the picture when it is a cell's value.

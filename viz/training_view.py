@@ -1,8 +1,17 @@
 """training_view: one offline page to watch a network learn, step by step.
 
-    >>> history = fit(model, X, y, loss, optimizer, steps=100, record=1)
+    >>> from nn import MLP, SGD, fit, hinge, moons  # viz never imports nn; you may
+    >>> X, y = moons(40, noise=0.1, seed=0, signed=True)
+    >>> def run(lr):
+    ...     model = MLP(2, [4, 1], seed=0)
+    ...     return fit(model, X, y, hinge, SGD(model.parameters(), lr=lr), steps=10,
+    ...                record=1, progress=False)
+    >>> history = run(0.1)
     >>> training_view(history, "out/train.html", X=X, y=y)
+    SavedFile('out/train.html')
+    >>> slow, fast = history, run(1.0)
     >>> training_view([slow, fast], "out/compare.html", labels=["lr 0.1", "lr 1"], X=X, y=y)
+    SavedFile('out/compare.html')
 
 A slider (and play/pause) picks a recorded step; side by side the page shows, at that step:
 - the loss and accuracy curves of every run, with a cursor at the step;
