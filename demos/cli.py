@@ -1,7 +1,10 @@
 """The `blameflow` command line (also `python -m demos`).
 
-    blameflow tour [--out DIR]          every lesson in order, then what was written where
-    blameflow lesson NAME [--out DIR]   one lesson
+    blameflow tour [--out DIR] [--quick]          every lesson in order, then what was written
+    blameflow lesson NAME [--out DIR] [--quick]   one lesson
+
+--quick trains for a few steps only: every file is written, from barely trained models (the
+tests use it; a learner wants the full run).
     blameflow expr "tanh(x*w + b)" x=2 w=0.4 b=0.1 [--svg F] [--html F] [--max-nodes N]
 
 Every failure of expr is one line on stderr and exit status 2, never a traceback, and
@@ -30,6 +33,8 @@ LESSONS: dict[str, ModuleType] = {
 }
 
 
+QUICK_HELP = "train a few steps only: every file, sooner (for tests)"
+
 # expr's options that take a value: the argument after one is its value, not the formula.
 EXPR_OPTIONS_WITH_VALUE = ("--svg", "--html", "--max-nodes")
 
@@ -47,9 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     tour = commands.add_parser("tour", help="run every lesson in order (the default)")
     tour.add_argument("--out", type=Path, default=Path("out"), help="where pictures go")
+    tour.add_argument("--quick", action="store_true", help=QUICK_HELP)
     lesson = commands.add_parser("lesson", help="run one lesson")
     lesson.add_argument("name", choices=list(LESSONS), help="which lesson")
     lesson.add_argument("--out", type=Path, default=Path("out"), help="where pictures go")
+    lesson.add_argument("--quick", action="store_true", help=QUICK_HELP)
     expr = commands.add_parser("expr", help="value and gradients of a formula, with its graph",
                                allow_abbrev=False)
     expr.add_argument("expression", help='e.g. "tanh(x*w + b)" (it may start with -)')
@@ -88,21 +95,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _expr(args)
     try:
         if args.command == "lesson":
-            LESSONS[args.name].run(args.out / args.name)
+            LESSONS[args.name].run(args.out / args.name, quick=args.quick)
             return 0
-        return tour(getattr(args, "out", Path("out")))
+        return tour(getattr(args, "out", Path("out")), quick=getattr(args, "quick", False))
     except OSError as error:  # --out names a file, or a folder we may not write in
         where = f" in {error.filename}" if error.filename else ""
         return _fail(f"cannot write the pictures{where}: {error.strerror or error}",
                      command=args.command or "tour")
 
 
-def tour(out: Path) -> int:
-    """Run every lesson in order and list the files they wrote."""
+def tour(out: Path, quick: bool = False) -> int:
+    """Run every lesson in order (each trains a few steps only when quick) and list the
+    files they wrote."""
     written: list[Path] = []
     for name, lesson in LESSONS.items():
         print()
-        written += lesson.run(out / name)["files"]
+        written += lesson.run(out / name, quick=quick)["files"]
     print(f"\nThe tour wrote {len(written)} files:")
     for path in written:
         print(f"  {path}")

@@ -31,6 +31,7 @@ SEED = 0
 TEST_IMAGES = 360
 HIDDEN = 32
 EPOCHS = 4            # passes over the training images
+QUICK_STEPS = 5       # blameflow tour --quick: every picture, from a barely trained model
 BATCH_SIZE = 32       # images per step: a minibatch
 LEARNING_RATE = 0.02  # Adam's, falling linearly to a tenth of it by the last step
 SIDE = 8              # the images are SIDE x SIDE pixels
@@ -47,10 +48,13 @@ def split(seed: int = SEED) -> tuple[list, list, list, list]:
             [X[i] for i in test], [y[i] for i in test])
 
 
-def train(X: list[list[float]], y: list[int], progress: bool = True) -> tuple[MLP, Any]:
-    """MLP(64, [32, 10]) trained with Adam on minibatches; returns the model and History."""
+def train(X: list[list[float]], y: list[int], progress: bool = True,
+          quick: bool = False) -> tuple[MLP, Any]:
+    """MLP(64, [32, 10]) trained with Adam on minibatches; returns the model and History.
+
+    EPOCHS passes over X, or QUICK_STEPS minibatches when quick (tests)."""
     model = MLP(SIDE * SIDE, [HIDDEN, 10], seed=SEED)
-    steps = math.ceil(len(X) / BATCH_SIZE) * EPOCHS
+    steps = QUICK_STEPS if quick else math.ceil(len(X) / BATCH_SIZE) * EPOCHS
     optimizer = Adam(model.parameters(), lr=lambda k: LEARNING_RATE * (1 - 0.9 * k / steps))
     history = fit(model, X, y, cross_entropy, optimizer, steps=steps, batch_size=BATCH_SIZE,
                   progress=progress, seed=SEED)
@@ -77,8 +81,10 @@ def _softmax(scores: list[float]) -> list[float]:
     return [e / sum(exps) for e in exps]
 
 
-def run(out: Path | None = None, progress: bool = True) -> dict[str, Any]:
-    """Train, print the accuracies and the blame of a few test images; save the pictures."""
+def run(out: Path | None = None, progress: bool = True, quick: bool = False) -> dict[str, Any]:
+    """Train, print the accuracies and the blame of a few test images; save the pictures.
+
+    quick=True trains QUICK_STEPS minibatches (tests: the same files, sooner)."""
     pictures = Pictures(out)
     X_train, y_train, X_test, y_test = split()
     print("Lesson 6 - real data: handwritten digits")
@@ -91,7 +97,7 @@ def run(out: Path | None = None, progress: bool = True) -> dict[str, Any]:
     print("  loss: cross-entropy, -log(the probability softmax gives the right digit)")
     print(f"  Adam on minibatches of {BATCH_SIZE} images, {EPOCHS} passes over the "
           f"training images:")
-    model, history = train(X_train, y_train, progress)
+    model, history = train(X_train, y_train, progress, quick)
     seconds = sum(history.seconds)
     test_outputs = predict(model, X_test)
     train_accuracy = accuracy(predict(model, X_train), y_train)

@@ -24,6 +24,7 @@ from demos.training_loop import descend
 X, TARGET = 1.0, 0.0
 START = {"w1": 0.4, "w2": -0.6, "b1": 0.1, "b2": 0.2, "w3": 0.3, "w4": 0.8, "b3": 0.1}
 TRAINING_STEPS = 200
+QUICK_STEPS = 20  # blameflow tour --quick (tests)
 LEARNING_RATE = 1.0
 
 
@@ -62,8 +63,11 @@ def train(p: dict[str, Value], steps: int = TRAINING_STEPS,
     return losses
 
 
-def run(out: Path | None = None) -> dict[str, Any]:
-    """Print the lesson, save graph, explorer and loss curve; return numbers and files."""
+def run(out: Path | None = None, quick: bool = False) -> dict[str, Any]:
+    """Print the lesson, save graph, explorer and loss curve; return numbers and files.
+
+    quick=True trains QUICK_STEPS steps instead of TRAINING_STEPS (tests)."""
+    steps = QUICK_STEPS if quick else TRAINING_STEPS
     pictures = Pictures(out)
     p = parameters()
     nodes = forward(p)
@@ -93,9 +97,9 @@ def run(out: Path | None = None) -> dict[str, Any]:
     gradients = {name: parameter.grad for name, parameter in p.items()}
     gradients["x"] = nodes["x"].grad
     forward_values = {name: node.data for name, node in nodes.items()}
-    losses = train(parameters())
+    losses = train(parameters(), steps)
     print(f"  training, lr {LEARNING_RATE}: loss {losses[0]:.4f} -> {losses[-1]:.4f} "
-          f"after {TRAINING_STEPS} steps")
+          f"after {steps} steps")
     pictures.history({"loss": losses}, "loss.png")
     return {"forward": forward_values, "gradients": gradients, "losses": losses,
             "files": pictures.written}

@@ -17,12 +17,16 @@ from demos.pictures import Pictures
 from nn import MLP, SGD, accuracy, fit, hinge, l2, moons, predict
 
 STEPS = 100
+QUICK_STEPS = 10  # blameflow tour --quick: every picture, from a barely trained model
 SEED = 7
 L2_WEIGHT = 1e-4
 
 
-def run(out: Path | None = None, progress: bool = True) -> dict[str, Any]:
-    """Train, print the result, save loss curve, boundary and the collapsed graph."""
+def run(out: Path | None = None, progress: bool = True, quick: bool = False) -> dict[str, Any]:
+    """Train, print the result, save loss curve, boundary and the collapsed graph.
+
+    quick=True trains QUICK_STEPS steps instead of STEPS (tests: the same files, sooner)."""
+    steps = QUICK_STEPS if quick else STEPS
     pictures = Pictures(out)
     X, y = moons(100, noise=0.1, signed=True)
     model = MLP(2, [16, 16, 1], activation="relu", seed=SEED)
@@ -32,18 +36,18 @@ def run(out: Path | None = None, progress: bool = True) -> dict[str, Any]:
     def loss(scores: list[Value], labels: list[int]) -> Value:
         return hinge(scores, labels) + L2_WEIGHT * l2(model.parameters())
 
-    optimizer = SGD(model.parameters(), lr=lambda k: 1.0 - 0.9 * k / STEPS)
-    history = fit(model, X, y, loss, optimizer, steps=STEPS, progress=progress)
+    optimizer = SGD(model.parameters(), lr=lambda k: 1.0 - 0.9 * k / steps)
+    history = fit(model, X, y, loss, optimizer, steps=steps, progress=progress)
     seconds = sum(history.seconds)
     final = accuracy(predict(model, X), y)
-    print(f"  {STEPS} steps in {seconds:.1f} s ({1000 * seconds / STEPS:.0f} ms per step): "
+    print(f"  {steps} steps in {seconds:.1f} s ({1000 * seconds / steps:.0f} ms per step): "
           f"loss {history.loss[0]:.4f} -> {history.loss[-1]:.4f}, accuracy {final:.0%}")
     pictures.history(history, "history.png")
     # Hinge scores are not probabilities: the colours span the scores the model gives.
     pictures.boundary(model, X, y, "boundary.png", threshold=0.0,
                       class_names=("upper moon (label -1)", "lower moon (label +1)"),
                       score_name="score",
-                      title=f"MLP(2, [16, 16, 1]) after {STEPS} steps")
+                      title=f"MLP(2, [16, 16, 1]) after {steps} steps")
     # The whole batch's graph, one box per layer: a few dozen boxes instead of ~10,000.
     batch_loss = loss([model(x) for x in X], y)
     batch_loss.backward()

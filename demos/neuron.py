@@ -33,8 +33,11 @@ def build() -> dict[str, Value]:
     return {"x": x, "w": w, "b": b, "z": z, "a": a, "loss": loss}
 
 
-def run(out: Path | None = None) -> dict[str, Any]:
-    """Print the lesson, save its pictures under out; return its key numbers and files."""
+def run(out: Path | None = None, quick: bool = False) -> dict[str, Any]:
+    """Print the lesson, save its pictures under out; return its key numbers and files.
+
+    quick=True (blameflow tour --quick, for tests) changes nothing here: the lesson is quick.
+    """
     pictures = Pictures(out)
     nodes = build()
     x, w, b, z, a, loss = (nodes[k] for k in ("x", "w", "b", "z", "a", "loss"))

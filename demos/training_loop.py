@@ -54,8 +54,11 @@ def train(lr: float, epochs: int = EPOCHS) -> tuple[list[float], Value, Value]:
     return losses, w, b
 
 
-def run(out: Path | None = None) -> dict[str, Any]:
-    """Print the lesson, save the loss curves under out; return the key numbers and files."""
+def run(out: Path | None = None, quick: bool = False) -> dict[str, Any]:
+    """Print the lesson, save the loss curves under out; return the key numbers and files.
+
+    quick=True (blameflow tour --quick, for tests) changes nothing here: the lesson is quick.
+    """
     pictures = Pictures(out)
     print("Lesson 2 - a training loop with real gradients")
     print(f"  the neuron of lesson 1, now learning to output {TARGET} (a sigmoid reaches 1")

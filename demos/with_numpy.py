@@ -92,9 +92,12 @@ def _shape(array: Any) -> str:
     return " x ".join(str(size) for size in array.shape)
 
 
-def run(out: Path | None = None) -> dict[str, Any]:
+def run(out: Path | None = None, quick: bool = False) -> dict[str, Any]:
     """Print both backward passes side by side, save dW1 = dZ1 X^T as a picture; return
-    the largest difference."""
+    the largest difference.
+
+    quick=True (blameflow tour --quick, for tests) changes nothing here: the lesson is quick.
+    """
     pictures = Pictures(out)
     print("Lesson 7 - on to NumPy: the same network as matrices")
     try:

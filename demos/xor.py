@@ -19,15 +19,16 @@ from demos.pictures import Pictures
 from nn import MLP, Adam, Module, Neuron, accuracy, bce_with_logits, fit, predict, xor
 
 STEPS = 200
+QUICK_STEPS = 20  # blameflow tour --quick: every picture, from barely trained models
 LEARNING_RATE = 0.1
 SEED = 0
 
 
-def train(model: Module) -> float:
+def train(model: Module, steps: int = STEPS) -> float:
     """Train with Adam on the binary cross-entropy of logits; return the final accuracy."""
     X, y = xor()
     fit(model, X, y, bce_with_logits, Adam(model.parameters(), lr=LEARNING_RATE),
-        steps=STEPS, progress=False)
+        steps=steps, progress=False)
     return accuracy(predict(model, X), y)
 
 
@@ -36,20 +37,23 @@ def _probability(model: Module) -> Callable[[list[float]], Value]:
     return lambda point: model(point).sigmoid()
 
 
-def run(out: Path | None = None) -> dict[str, Any]:
-    """Print the lesson, save both decision boundaries; return accuracies and files."""
+def run(out: Path | None = None, quick: bool = False) -> dict[str, Any]:
+    """Print the lesson, save both decision boundaries; return accuracies and files.
+
+    quick=True trains QUICK_STEPS steps instead of STEPS (tests: the same files, sooner)."""
+    steps = QUICK_STEPS if quick else STEPS
     pictures = Pictures(out)
     X, y = xor()
     print("Lesson 4 - XOR")
     print(f"  data: {list(zip(X, y))}")
     neuron = Neuron(2, activation="linear", seed=SEED)
-    lone = train(neuron)
-    print(f"  one neuron ({len(neuron.parameters())} parameters), {STEPS} Adam steps: "
+    lone = train(neuron, steps)
+    print(f"  one neuron ({len(neuron.parameters())} parameters), {steps} Adam steps: "
           f"accuracy {lone:.0%}; one straight line cannot split XOR")
     network = MLP(2, [4, 1], seed=SEED)
-    hidden = train(network)
+    hidden = train(network, steps)
     print(f"  a hidden layer of 4 relu neurons ({len(network.parameters())} parameters), "
-          f"{STEPS} Adam steps: accuracy {hidden:.0%}")
+          f"{steps} Adam steps: accuracy {hidden:.0%}")
     print("  In the pictures the colour is the probability the model gives to XOR = 1:")
     print("  white means 50/50. The lone neuron is pale everywhere: it cannot do better")
     print("  than an unsure 50% anywhere, so it learned to say so: at the four corners it says")

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from demos import xor
 from demos.cli import LESSONS, main
 
 
@@ -60,6 +61,13 @@ def test_usage_errors_exit_2_with_one_line(args):
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
 
 
+def test_quick_trains_a_few_steps_and_a_lesson_says_how_many(tmp_path, capsys):
+    assert main(["lesson", "xor", "--quick", "--out", str(tmp_path)]) == 0
+    said = capsys.readouterr().out
+    assert f"{xor.QUICK_STEPS} Adam steps" in said and f"{xor.STEPS} Adam steps" not in said
+    assert (tmp_path / "xor" / "boundary_hidden_layer.png").stat().st_size > 0
+
+
 @pytest.mark.parametrize("args", [[], ["tour"], ["lesson"], ["expr"]])
 def test_help_on_every_command(args):
     result = blameflow(*args, "--help")
@@ -67,7 +75,8 @@ def test_help_on_every_command(args):
 
 
 def test_the_tour_writes_every_file_it_lists(tmp_path):
-    result = blameflow("tour", "--out", str(tmp_path))
+    # --quick trains a few steps only; the files are the same (the next test: it is quick).
+    result = blameflow("tour", "--quick", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     listed = result.stdout.split("files:\n", 1)[1].split()
     for name in LESSONS:
