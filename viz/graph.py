@@ -21,6 +21,8 @@ What the picture shows, left to right as the forward pass ran:
 
 from __future__ import annotations
 
+from collections import Counter
+
 import graphviz
 
 from autograd import Value
@@ -43,6 +45,9 @@ from viz.style import (
 
 # The most nodes Graphviz may lay out (boxes plus hidden points; see layout_size).
 MAX_NODES = 3000
+# The most arrows labelled with their blame; placing each label costs time (viz/labels.py).
+MAX_LABELLED_ARROWS = 100
+MAX_LABELS_INTO_ONE = 12  # and at most this many into one box
 # A folded box lists its parameters one by one up to this many, then summarises them.
 LISTED_PARAMETERS = 8
 
@@ -111,9 +116,11 @@ def layout_size(folded: FoldedGraph) -> int:
 
 
 def _labels_fit(folded: FoldedGraph) -> bool:
-    """Label every arrow unless that makes the layout too slow: then the tooltips (and the
-    legend's note) carry the blame, and the layout is half the size."""
-    return layout_nodes(folded, labelled=True) <= MAX_NODES
+    """Label every arrow unless that makes the layout too slow, or there are more labels
+    than anyone reads (16 x 16 arrows between two layers of neuron boxes, per sample):
+    then the tooltips (and the legend's note) carry the blame."""
+    return (len(folded.flows) <= MAX_LABELLED_ARROWS
+            and layout_nodes(folded, labelled=True) <= MAX_NODES)
 
 
 def _drawn(folded: FoldedGraph) -> tuple[list[str], list[tuple[str, str]]]:
@@ -217,10 +224,13 @@ def graph_of(folded: FoldedGraph, scale: Scale | None = None, highlight: str | N
                     highlight, element_ids)
     _nest_clusters(clusters)
     computed = {node.id for node in folded.nodes if node.kind == "computed"}
+    fan_in = Counter(flow.target for flow in folded.flows)
     for index, flow in enumerate(folded.flows):
         ids = {"id": arrow_id(index)} if element_ids else {}
+        # Dozens of labels crowding into one op node (a long sum) can be neither read nor
+        # placed: those arrows keep their blame in the tooltip.
         _draw_flow(graph, flow, scale, computed, flow.source == highlight, ids, words,
-                   labelled)
+                   labelled and fan_in[flow.target] <= MAX_LABELS_INTO_ONE)
     return graph
 
 
@@ -445,6 +455,7 @@ def parent_scope(scope: str) -> str:
 LEGEND_MARK = "key:"
 CHARACTER_WIDTH = 5.5  # pt, for the caption's 10 pt Helvetica
 COLUMN_WIDTH = 55.0    # pt per column of the layout, on average (boxes, op nodes, labels)
+MIN_LEGEND_WIDTH = 24  # characters: the longest word of the key fits
 
 
 def _legend_lines(folded: FoldedGraph, scale: Scale, labelled: bool) -> list[str]:
@@ -469,7 +480,10 @@ def _legend_lines(folded: FoldedGraph, scale: Scale, labelled: bool) -> list[str
             items.append(f"{len(folded.flows):,} arrows, too many to label: hover an arrow "
                          f"for its blame (grad of the parent × local derivative)")
         items.append(f"arrow width: |blame| (widest {format_number(scale.largest_blame)})")
-    return _wrapped(f"{LEGEND_MARK} " + " · ".join(items), _width_in_characters(folded))
+    width = _width_in_characters(folded)
+    if width < MIN_LEGEND_WIDTH:
+        return []  # a picture of one or two boxes: a key would be wider than the picture
+    return _wrapped(f"{LEGEND_MARK} " + " · ".join(items), width)
 
 
 def _width_in_characters(folded: FoldedGraph) -> int:
@@ -477,7 +491,7 @@ def _width_in_characters(folded: FoldedGraph) -> int:
     nodes, arrows = _drawn(folded)
     columns = _columns(nodes, arrows)
     width = (1 - min(columns.values(), default=0)) * COLUMN_WIDTH
-    return max(24, int(width / CHARACTER_WIDTH))
+    return int(width / CHARACTER_WIDTH)
 
 
 def _wrapped(text: str, width: int) -> list[str]:

@@ -39,7 +39,7 @@ _WIDTHS = {**dict.fromkeys("0123456789", 0.556), ".": 0.278, ",": 0.278, " ": 0.
 # A label's centre must be at least this much nearer its own arrow than any other (pt).
 MARGIN = 2.0
 # Where along its arrow a label may go (fractions of the arrow's length), best first.
-_ALONG = tuple(0.5 + sign * step / 40 for step in range(19) for sign in (-1, 1))
+_ALONG = tuple(0.5 + sign * step / 20 for step in range(10) for sign in (-1, 1))
 _CELL = 24.0  # the spatial grid's cell size (pt)
 
 
@@ -161,6 +161,8 @@ def place_labels(svg: bytes) -> bytes:
     """The SVG with every arrow's label moved beside its own arrow (see the docstring)."""
     root = ET.fromstring(svg)
     arrows = [group for group in root.iter(f"{_SVG}g") if group.get("class") == "edge"]
+    if not any(arrow.find(f".//{_SVG}text") is not None for arrow in arrows):
+        return svg  # no labels (too many arrows to label): nothing to place
     grid = _Grid()
     labels: list[tuple[ET.Element, int, list[tuple[float, float]], float]] = []
     for owner, arrow in enumerate(arrows):
@@ -168,9 +170,11 @@ def place_labels(svg: bytes) -> bytes:
         heads = [element for element in arrow.iter(f"{_SVG}polygon")]
         if not lines:
             continue
-        line = path_samples(lines[0].get("d", ""))
-        for x, y in [point for element in lines[1:] for point in path_samples(
-                element.get("d", ""))] + line + [p for head in heads for p in shape_points(head)]:
+        line = path_samples(lines[0].get("d", ""), spacing=3.0)
+        # Obstacles every 4 pt are enough to tell which arrow is nearer by MARGIN.
+        for x, y in [point for element in lines for point in path_samples(
+                element.get("d", ""), spacing=4.0)] + [p for head in heads
+                                                       for p in shape_points(head)]:
             grid.add_point(x, y, owner)
         pen = float(lines[0].get("stroke-width", "1"))
         labels += [(text, owner, line, pen) for text in arrow.iter(f"{_SVG}text")]
@@ -205,10 +209,11 @@ def _best_spot(grid: _Grid, box: Box, owner: int, samples: list[tuple[float, flo
     is, the one that comes closest (largest lead over other arrows, fewest overlaps)."""
     best, best_score = box, -math.inf
     for spot in [box, *_candidates(box, samples, pen)]:
-        nearby = grid.nearest(*spot.centre, max(box.right - box.left, 40.0) + MARGIN)
-        own = nearby.get(owner, math.inf)
+        own = min(math.dist(spot.centre, point) for point in samples)
+        # Only arrows within own + MARGIN can spoil the spot: a small neighbourhood.
+        nearby = grid.nearest(*spot.centre, own + MARGIN)
         others = [distance for arrow, distance in nearby.items() if arrow != owner]
-        lead = min(others, default=math.inf) - own if own < math.inf else -math.inf
+        lead = min(others, default=own + MARGIN) - own
         overlaps = grid.hits(spot, ignore=number)
         if lead >= MARGIN and not overlaps:
             return spot
