@@ -74,6 +74,7 @@ def test_help_on_every_command(args):
     assert result.returncode == 0 and "usage: blameflow" in result.stdout
 
 
+@pytest.mark.slow
 def test_the_tour_writes_every_file_it_lists(tmp_path):
     # --quick trains a few steps only; the files are the same (the next test: it is quick).
     result = blameflow("tour", "--quick", "--out", str(tmp_path))

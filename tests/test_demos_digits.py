@@ -36,6 +36,7 @@ def test_the_bundled_digits_are_the_published_file() -> None:
     assert y[0] == 0 and X[0][3 * 8 + 3] == 0.0 and X[0][3 * 8 + 2] == 12 / 16
 
 
+@pytest.mark.slow
 def test_the_network_reads_95_percent_of_the_test_images(trained) -> None:
     numbers, _ = trained
     assert numbers["test_accuracy"] >= 0.95
@@ -43,6 +44,7 @@ def test_the_network_reads_95_percent_of_the_test_images(trained) -> None:
     assert numbers["history"].loss[-1] < numbers["history"].loss[0] / 10
 
 
+@pytest.mark.slow
 def test_the_lesson_draws_right_and_wrong_answers_with_their_blame(trained, capsys) -> None:
     numbers, out = trained
     examples = numbers["examples"]

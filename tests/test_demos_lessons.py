@@ -105,6 +105,7 @@ def test_xor_needs_a_hidden_layer(capsys, tmp_path):
         "boundary_single_neuron.png", "boundary_hidden_layer.png"]
 
 
+@pytest.mark.slow
 def test_moons_reaches_full_accuracy(capsys):
     numbers = moons.run(None, progress=False)
     assert numbers["accuracy"] == 1.0

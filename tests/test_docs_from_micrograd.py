@@ -158,6 +158,7 @@ def test_the_readme_example_prints_micrographs_numbers() -> None:
         (g_of(-4.0, 2.0 + h) - g_of(-4.0, 2.0 - h)) / (2 * h), rel=1e-6)
 
 
+@pytest.mark.slow
 def test_the_demo_notebooks_training_learns_the_moons() -> None:
     namespace, printed = run(page_snippets()[1])
     assert len(namespace["model"].parameters()) == 337  # micrograd's demo: 337 too

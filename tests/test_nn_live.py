@@ -99,6 +99,7 @@ history = fit(model, X, y, hinge, SGD(model.parameters(), lr=0.3), steps=30, liv
 """
 
 
+@pytest.mark.slow
 def test_live_fit_in_a_kernel_updates_one_display(tmp_path: Path) -> None:
     nbformat = pytest.importorskip("nbformat", reason="the kernel test needs blameflow[test]")
     nbclient = pytest.importorskip("nbclient", reason="the kernel test needs blameflow[test]")

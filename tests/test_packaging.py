@@ -88,6 +88,7 @@ def readme_example() -> str:
     return re.search(r"```python\n(.*?)```", text, re.DOTALL).group(1)
 
 
+@pytest.mark.slow
 def test_the_wheel_works_in_a_fresh_environment(dist, tmp_path):
     if shutil.which("dot") is None:
         pytest.skip("the tour needs Graphviz's dot here (the fresh venv has no wasm extra)")

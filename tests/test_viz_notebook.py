@@ -166,6 +166,7 @@ def executed_tour(tmp_path_factory: pytest.TempPathFactory) -> object:
     return notebook
 
 
+@pytest.mark.slow
 def test_the_tour_runs_without_errors_or_progress_bars(executed_tour: object) -> None:
     for cell in executed_tour.cells:
         for output in cell.get("outputs", []):
@@ -173,6 +174,7 @@ def test_the_tour_runs_without_errors_or_progress_bars(executed_tour: object) ->
             assert output.get("name") != "stderr", f"{cell.source}\n-> {output['text']!r}"
 
 
+@pytest.mark.slow
 def test_every_picture_in_the_tour_shows_inline(executed_tour: object) -> None:
     checked = set()
     for cell in executed_tour.cells:
