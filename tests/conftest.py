@@ -11,15 +11,19 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
 STRICT = os.environ.get("BLAMEFLOW_STRICT", "") not in ("", "0")
 
 # Property tests run the same number of examples on every machine; no deadline, since a
-# shared CI machine's timing says nothing about correctness.
-settings.register_profile("blameflow", deadline=None, max_examples=60,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("blameflow")
+# shared CI machine's timing says nothing about correctness. Health checks stay on: a test
+# that truly needs one off says so itself, with the reason.
+settings.register_profile("blameflow", deadline=None, max_examples=60)
+# CI (CI is set): the same examples on every run, so a red build is reproducible, and a
+# failure prints the blob that replays it (@reproduce_failure).
+settings.register_profile("ci", parent=settings.get_profile("blameflow"), derandomize=True,
+                          print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "blameflow")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -19,7 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("autograd", "nn", "viz", "demos")
-CONTRACTS = ("stdlib-only", "independent", "layers", "acyclic")  # ids in pyproject.toml
+CONTRACTS = ("stdlib-only", "independent", "layers", "acyclic", "acyclic-autograd")  # pyproject ids
 
 
 def lint_imports(where: Path, *contracts: str) -> subprocess.CompletedProcess[str]:
