@@ -81,6 +81,7 @@ def moons_loss(samples: int) -> Value:
 
 
 SHAPES: list[tuple[str, Callable[[], Value], str | None]] = [
+    ("shared-weight sum, 25 terms", lambda: shared_weight_sum(25), None),
     ("shared-weight sum, 35 terms", lambda: shared_weight_sum(35), None),
     ("shared-weight sum, 70 terms", lambda: shared_weight_sum(70), None),
     ("shared-weight sum, 400 terms", lambda: shared_weight_sum(400), None),

@@ -44,7 +44,7 @@ from viz.style import (
 )
 
 # The most nodes Graphviz may lay out (boxes plus hidden points; see layout_size).
-MAX_NODES = 3000
+MAX_NODES = 1500
 # The most arrows labelled with their blame; placing each label costs time (viz/labels.py).
 MAX_LABELLED_ARROWS = 100
 MAX_LABELS_INTO_ONE = 12  # and at most this many into one box
@@ -94,7 +94,7 @@ def draw_graph(root: Value, show_grads: bool | None = None, collapse: str | None
 # their number: a sum of 70 tanh(x_i * w) sharing one weight w has 492 boxes but ~20,000
 # hidden points, as w's arrows cross up to 140 columns each. So the cap counts points,
 # not boxes: layout_size estimates them. MAX_NODES (at the top) is measured (benchmarks/viz.py): the
-# slowest shapes we found at this size take about a second with the system dot 2.43 and
+# slowest shapes we found at this size take about a second or two with the system dot 2.43 and
 # with the wasm renderer.
 
 
