@@ -51,6 +51,7 @@ def test_xor_defeats_a_single_neuron_but_not_a_hidden_layer() -> None:
     assert accuracy(predict(model, X), y) == 1.0
 
 
+@pytest.mark.slow
 def test_the_micrograd_demo_setup_reaches_full_train_accuracy() -> None:
     X, y = moons(100, noise=0.1, signed=True)
     model = MLP(2, [16, 16, 1], activation="relu", seed=7)

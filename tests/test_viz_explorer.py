@@ -246,6 +246,7 @@ def moons_loss(samples: int = 100) -> Value:
     return hinge([model(x) for x in X], y) + 1e-4 * l2(model.parameters())
 
 
+@pytest.mark.slow
 def test_moons_folded_by_layer_is_small_and_steps_by_box(tmp_path: Path) -> None:
     path = explore(moons_loss(), tmp_path / "moons.html", collapse="layer")
     assert path.stat().st_size < 2_000_000
