@@ -36,8 +36,9 @@ _NUMBER = re.compile(r"-?\d*\.?\d+(?:[eE][-+]?\d+)?")
 _WIDTHS = {**dict.fromkeys("0123456789", 0.556), ".": 0.278, ",": 0.278, " ": 0.278,
            "-": 0.333, "+": 0.584, "(": 0.333, ")": 0.333, "e": 0.556, "s": 0.5,
            "u": 0.556, "m": 0.833, "d": 0.556, "g": 0.556, "a": 0.556, "n": 0.556}
-# A label's centre must be at least this much nearer its own arrow than any other (pt).
-MARGIN = 2.0
+# A label's centre must be at least this much nearer its own arrow than any other (pt):
+# 2 pt to spare, plus up to 2 pt by which the 4 pt sampling of other arrows can miss.
+MARGIN = 4.0
 # Where along its arrow a label may go (fractions of the arrow's length), best first.
 _ALONG = tuple(0.5 + sign * step / 20 for step in range(10) for sign in (-1, 1))
 _CELL = 24.0  # the spatial grid's cell size (pt)
