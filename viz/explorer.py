@@ -30,16 +30,11 @@ its content-security policy: the page fetches nothing and runs nothing else.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import hashlib
-import json
 import math
 import os
-import re
 import xml.etree.ElementTree as ET
 from html import escape
-from importlib import resources
 from typing import Any
 
 from autograd import Value
@@ -51,6 +46,7 @@ from viz.files import write_atomically
 from viz.fold import FoldedGraph, GroupInfo, fold
 from viz.graph import MAX_NODES, arrow_id, check_size, graph_of, op_arrow_id, op_id
 from viz.notebook import ExplorerPage, SavedFile
+from viz.pages import asset, fill_template, script_json, sha256_source
 from viz.style import format_number
 
 # The fold levels a page can offer, finest first, and what the page calls them.
@@ -63,8 +59,7 @@ MAX_ARROWS = 1000
 LISTED = 8
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
-# The page is this template with each {{name}} replaced (see _fill_template).
-PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+# The page is this template with each {{name}} replaced (see viz.pages.fill_template).
 
 
 def explore(root: Value, path: str | os.PathLike | None = None, collapse: str | None = None,
@@ -391,12 +386,12 @@ def _page(title: str, svgs: list[str], data: dict[str, Any]) -> str:
     sha256 hashes: no other script can run (not even one a label smuggled in), nothing
     can be fetched, no form sent, no frame or plugin loaded.
     """
-    style, script = _asset("explorer.css"), _asset("explorer.js")
+    style, script = asset("explorer.css"), asset("explorer.js")
     views = "\n".join(f'<div class="view" id="view-v{_level_number(data, index)}" hidden>'
                       f'{svg}</div>' for index, svg in enumerate(svgs))
-    return _fill_template(_asset("explorer.html"), {
-        "policy": (f"default-src 'none'; script-src '{_sha256(script)}'; "
-                   f"style-src '{_sha256(style)}'; img-src data:; base-uri 'none'; "
+    return fill_template(asset("explorer.html"), {
+        "policy": (f"default-src 'none'; script-src '{sha256_source(script)}'; "
+                   f"style-src '{sha256_source(style)}'; img-src data:; base-uri 'none'; "
                    f"form-action 'none'"),
         "title": escape(title),
         "style": style,
@@ -408,35 +403,3 @@ def _page(title: str, svgs: list[str], data: dict[str, Any]) -> str:
 
 def _level_number(data: dict[str, Any], index: int) -> int:
     return LEVELS.index(data["levels"][index]["collapse"])
-
-
-def _sha256(text: str) -> str:
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    return "sha256-" + base64.b64encode(digest).decode("ascii")
-
-
-def script_json(data: Any) -> str:
-    """data as JSON that is safe inside an HTML <script> element.
-
-    The HTML parser ends a script at the first "</script>", whatever the JSON means, and
-    a label is the user's own text. Writing <, > and & as \\u003c, \\u003e and \\u0026
-    keeps every such character out of the HTML while JSON.parse reads the same string.
-    """
-    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    for character in "<>&":
-        text = text.replace(character, f"\\u{ord(character):04x}")
-    return text
-
-
-def _asset(name: str) -> str:
-    """The text of viz/assets/<name>, shipped with the package."""
-    return resources.files("viz").joinpath("assets", name).read_text(encoding="utf-8")
-
-
-def _fill_template(template: str, parts: dict[str, str]) -> str:
-    """template with each {{name}} replaced by parts[name], in one pass.
-
-    One pass matters: the parts hold user text (labels), and a label that reads
-    "{{script}}" must stay those characters, not become the script.
-    """
-    return PLACEHOLDER.sub(lambda match: parts[match.group(1)], template)

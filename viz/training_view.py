@@ -25,8 +25,8 @@ A slider (and play/pause) picks a recorded step; side by side the page shows, at
   gradients fall away to the left-hand layers, exploding ones shoot up;
 - hovering or focusing a weight shows its value and gradient, and their histories.
 
-What the page needs from a run (nn.fit(..., record=k) writes all of it; viz does not
-import nn): `loss` and `accuracy` (one number per step), `recorded` (steps with `.step`,
+What the page needs from a run (nn.fit(..., record=k) writes all of it, though viz never
+imports nn): `loss` and `accuracy` (one number per step), `recorded` (steps with `.step`,
 `.parameters` and `.gradients`, the numbers in the order of `parameter_names`),
 `parameter_names`, `activations` and `threshold`. The network is read from the names,
 which must be "layer<i>.neuron<j>.w<k>" (weight k of neuron j of layer i, reading output
@@ -60,9 +60,9 @@ from operator import mul
 from typing import Any
 
 from autograd import TABLE, Value, no_grad
-from viz.explorer import _asset, _fill_template, _sha256, script_json
 from viz.files import write_atomically
 from viz.notebook import SavedFile, TrainingPage
+from viz.pages import asset, fill_template, script_json, sha256_source
 
 GRID = 40  # the boundary's grid: GRID x GRID scores per recorded step
 MAX_FRAMES = 200  # recorded steps kept per run: evenly spread, always the first and last
@@ -412,10 +412,10 @@ def scores_with_numpy(np: Any, rows: list[list[float]], parameters: Sequence[flo
 def _page(data: dict[str, Any]) -> str:
     """The template with its style, data and script; the content-security policy allows
     exactly this script and this style (by their hashes) and nothing else."""
-    style, script = _asset("training_view.css"), _asset("training_view.js")
-    return _fill_template(_asset("training_view.html"), {
-        "policy": (f"default-src 'none'; script-src '{_sha256(script)}'; "
-                   f"style-src '{_sha256(style)}'; base-uri 'none'; form-action 'none'"),
+    style, script = asset("training_view.css"), asset("training_view.js")
+    return fill_template(asset("training_view.html"), {
+        "policy": (f"default-src 'none'; script-src '{sha256_source(script)}'; "
+                   f"style-src '{sha256_source(style)}'; base-uri 'none'; form-action 'none'"),
         "title": escape(data["title"]),
         "style": style,
         "data": script_json(data),
