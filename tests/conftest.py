@@ -15,6 +15,11 @@ from hypothesis import settings
 
 STRICT = os.environ.get("BLAMEFLOW_STRICT", "") not in ("", "0")
 
+# Helpers that tests import, not tests themselves. --doctest-modules would otherwise import
+# each one to look for examples, and torch_reference.py needs PyTorch, which the Pythons
+# without a torch wheel lack: its importers skip on their own with importorskip.
+collect_ignore = ["torch_reference.py", "notebook_kernel.py", "tripwire.py"]
+
 # Property tests run the same number of examples on every machine; no deadline, since a
 # shared CI machine's timing says nothing about correctness. Health checks stay on: a test
 # that truly needs one off says so itself, with the reason.
