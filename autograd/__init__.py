@@ -9,6 +9,7 @@
 """
 
 from autograd.backward import gradients, topological_order
+from autograd.custom import OwnPrimitive, primitive
 from autograd.errors import DomainError, GradcheckError, StaleGraphError
 from autograd.functional import grad, hessian, value_and_grad
 from autograd.functions import exp, leaky_relu, log, relu, sigmoid, softplus, sqrt, tanh
@@ -22,8 +23,8 @@ from autograd.value import Value, apply, constant, dot
 from autograd.value import sum as sum  # noqa: A004, E402, I001
 
 __all__ = [
-    "TABLE", "DomainError", "GradcheckError", "Primitive", "StaleGraphError", "Value",
-    "apply", "constant", "dot", "enable_grad", "exp", "grad", "gradcheck",
-    "gradients", "hessian", "is_grad_enabled", "leaky_relu", "log", "no_grad", "relu", "scope",
-    "sigmoid", "softplus", "sqrt", "tanh", "topological_order", "value_and_grad",
+    "TABLE", "DomainError", "GradcheckError", "OwnPrimitive", "Primitive", "StaleGraphError",
+    "Value", "apply", "constant", "dot", "enable_grad", "exp", "grad", "gradcheck",
+    "gradients", "hessian", "is_grad_enabled", "leaky_relu", "log", "no_grad", "primitive",
+    "relu", "scope", "sigmoid", "softplus", "sqrt", "tanh", "topological_order", "value_and_grad",
 ]

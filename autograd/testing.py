@@ -12,23 +12,37 @@
 
 Inputs are drawn where an operation and its derivative are finite and where central
 differences are accurate: moderate magnitudes, away from the kinks of relu and abs.
+Your own operation, declared with autograd.primitive(), is checked in one call:
+
+    >>> from autograd import primitive, sigmoid
+    >>> from autograd.testing import check_primitive
+    >>> swish = primitive("swish", lambda x: x * sigmoid(x),
+    ...                   lambda x, out: out + sigmoid(x) * (1 - out))
+    >>> check_primitive(swish).ok
+    True
+
 This module needs hypothesis (pip install 'blameflow[testing]'); the rest of autograd does not.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 try:
-    from hypothesis import assume
+    from hypothesis import HealthCheck, Verbosity, assume, find, settings
     from hypothesis import strategies as st
+    from hypothesis.errors import NoSuchExample
 except ImportError as missing:  # the engine needs no hypothesis; only this module does
     raise ImportError(
         "autograd.testing needs hypothesis, which blameflow's 'testing' extra installs: "
         "pip install 'blameflow[testing]' (or pip install hypothesis)") from missing
 
 from autograd.backward import topological_order
+from autograd.custom import OwnPrimitive
+from autograd.errors import GradcheckError
+from autograd.gradcheck import analytic_gradient, analytic_hessian, numeric_gradient
 from autograd.primitives import TABLE, Primitive
 from autograd.value import Value, apply
 
@@ -180,3 +194,183 @@ def _well_behaved(expression: Expression, inputs: list[float]) -> bool:
                 return False
     return True
 
+
+
+# ---- checking your own primitive -------------------------------------------------------------
+# The second derivative is checked against a central difference of central differences of
+# the forward function. Its rounding error grows like 1e-16 / step^2 and its truncation
+# error like step^2: this step keeps both near 1e-8.
+SECOND_ORDER_STEP = 1e-4
+# ... so it is compared with a looser absolute tolerance than the first derivative.
+SECOND_ORDER_ATOL = 1e-4
+# For each order: what is checked, what the number is called, and where each side comes from.
+WHAT_IS_COMPARED = {
+    1: ("first derivative", "slope", "central differences of the forward function",
+        "your derivative rule, through backward()"),
+    2: ("second derivative", "slope of the slope",
+        "central differences of central differences of the forward function",
+        "your derivative rule run on Values and differentiated again, grad(grad(f))"),
+}
+
+
+@dataclass(frozen=True)
+class SlopeCheck:
+    """How one derivative (order 1 or 2) of a primitive fared against central differences.
+
+    ok: it matched at every input tried (`tried` of them).
+    x: on failure, hypothesis' smallest failing input; on success, the input where the
+        rule came closest to the tolerance (its `error`).
+    expected: central differences at x; computed: what the engine computed from the rule
+        (None if the rule raised `problem` instead).
+    """
+
+    order: int
+    ok: bool
+    x: float | None
+    expected: float | None
+    computed: float | None
+    error: float | None
+    tolerance: float | None
+    problem: str
+    tried: int
+
+    def words(self, name: str) -> str:
+        """The outcome in a learner's words, one line on success, a few on failure."""
+        what, slope, expected_from, computed_from = WHAT_IS_COMPARED[self.order]
+        if self.ok:
+            closest = ("" if self.x is None else
+                       f"; closest at x = {self.x:.6g}, off by {self.error:.2g}")
+            return f"{name}: the {what} is right at all {self.tried} inputs tried{closest}"
+        lines = [f"{name}: the {what} is wrong.",
+                 f"  hypothesis' smallest failing input: x = {self.x!r}",
+                 f"  expected {slope}: {self.expected:.6g}   ({expected_from})"]
+        if self.problem:
+            lines.append(f"  computing it raised {self.problem}   ({computed_from})")
+        else:
+            lines += [f"  computed {slope}: {self.computed:.6g}   ({computed_from})",
+                      f"  off by {self.error:.6g}, more than the tolerance {self.tolerance:.2g}"]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PrimitiveCheck:
+    """check_primitive's findings: the first and the second derivative of one primitive."""
+
+    name: str
+    math: str
+    first: SlopeCheck
+    second: SlopeCheck
+
+    @property
+    def ok(self) -> bool:
+        return self.first.ok and self.second.ok
+
+    def __str__(self) -> str:
+        return "\n".join([self.first.words(self.name), self.second.words(self.name),
+                          f"  (the rule declared: {self.math})"])
+
+
+class PrimitiveCheckError(GradcheckError):
+    """A primitive's derivative disagrees with central differences; `.check` holds the
+    PrimitiveCheck (both orders, with hypothesis' smallest failing input)."""
+
+    def __init__(self, check: PrimitiveCheck) -> None:
+        super().__init__(str(check))
+        self.check = check
+
+
+def check_primitive(op: OwnPrimitive | Primitive, bound: float = 5.0, max_examples: int = 100,
+                    atol: float = 1e-5, rtol: float = 1e-3) -> PrimitiveCheck:
+    """Property-test a one-input primitive's first and second derivatives over its domain.
+
+    Hypothesis draws inputs x in the primitive's domain within [-bound, bound] (off its
+    kinks) and compares, at each:
+        first:  d out/d x from the rule (backward)   with (f(x + h) - f(x - h)) / 2h
+        second: d^2 out/d x^2 from the rule on Values with the central difference of that
+    A difference larger than atol + rtol * |expected| fails; hypothesis then shrinks to the
+    smallest failing input. Returns the PrimitiveCheck; on failure raises
+    PrimitiveCheckError, whose message gives that input with the expected and computed
+    slopes. The run is derandomized: the same primitive gives the same report every time.
+    """
+    primitive = _one_input_primitive(op)
+
+    def f(x: Any) -> Any:
+        return apply(primitive, x)
+
+    def slope(x: float) -> float:  # (f(x + h) - f(x - h)) / 2h
+        return numeric_gradient(f, [x])[0]
+
+    def slope_of_slope(x: float) -> float:
+        return numeric_gradient(
+            lambda v: numeric_gradient(f, [v.data], SECOND_ORDER_STEP)[0], [x],
+            SECOND_ORDER_STEP)[0]
+
+    def first(x: float) -> float:
+        return analytic_gradient(f, [x])[0]
+
+    def second(x: float) -> float:
+        return analytic_hessian(f, [x])[0][0]
+
+    inputs = primitive_inputs(primitive, bound)
+    check = PrimitiveCheck(
+        primitive.name, primitive.math,
+        _search_for_failure(1, slope, first, inputs, atol, rtol, max_examples),
+        _search_for_failure(2, slope_of_slope, second, inputs, max(atol, SECOND_ORDER_ATOL),
+                            rtol, max_examples))
+    if not check.ok:
+        raise PrimitiveCheckError(check)
+    return check
+
+
+def _one_input_primitive(op: Any) -> Primitive:
+    primitive = op.primitive if isinstance(op, OwnPrimitive) else op
+    if not isinstance(primitive, Primitive):
+        raise TypeError(f"check_primitive takes what autograd.primitive() returned (or a "
+                        f"table entry), got {type(op).__name__}: {op!r}")
+    if primitive.arity != 1:
+        raise ValueError(f"check_primitive checks one-input primitives; {primitive.name} "
+                         f"takes {primitive.arity or 'any number of'} inputs (use gradcheck)")
+    return primitive
+
+
+def _search_for_failure(order: int, expected: Callable[[float], float],
+                        computed: Callable[[float], float],
+                        inputs: st.SearchStrategy[list[float]], atol: float, rtol: float,
+                        max_examples: int) -> SlopeCheck:
+    """Let hypothesis look for an input x where expected(x) and computed(x) disagree, and
+    shrink it to the smallest; else report the closest call among the inputs tried."""
+    seen: list[SlopeCheck] = []
+
+    def fails(point: list[float]) -> bool:
+        seen.append(_compare_at(order, point[0], expected, computed, atol, rtol, 1))
+        return not seen[-1].ok
+
+    # Quiet (the report is ours), derandomized (the same report every run) and without a
+    # database (a check writes no .hypothesis folder into the learner's directory).
+    quiet = settings(max_examples=max_examples, derandomize=True, database=None,
+                     verbosity=Verbosity.quiet, deadline=None,
+                     suppress_health_check=[HealthCheck.filter_too_much])
+    try:
+        smallest = find(inputs, fails, settings=quiet)
+    except NoSuchExample:
+        closest = max(seen, key=lambda result: result.error / result.tolerance)
+        return replace(closest, tried=len(seen))
+    return _compare_at(order, smallest[0], expected, computed, atol, rtol, len(seen))
+
+
+def _compare_at(order: int, x: float, expected: Callable[[float], float],
+                computed: Callable[[float], float], atol: float, rtol: float,
+                tried: int) -> SlopeCheck:
+    """expected(x) against computed(x): a passing or failing SlopeCheck at x."""
+    reference = expected(x)
+    try:
+        engine = computed(x)
+    # The rule is the user's code: whatever it raises (a TypeError from math.exp on a Value,
+    # a NameError from a typo) is a finding to report at its smallest input, not a crash.
+    except Exception as error:  # noqa: BLE001
+        return SlopeCheck(order, False, x, reference, None, None, None,
+                          f"{type(error).__name__}: {error}", tried)
+    tolerance = atol + rtol * abs(reference)
+    error = abs(engine - reference)
+    return SlopeCheck(order, error <= tolerance, x, reference, engine, error, tolerance, "",
+                      tried)
