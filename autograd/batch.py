@@ -15,8 +15,14 @@ from typing import Any
 from autograd import clock
 from autograd.errors import StaleGraphError
 from autograd.node import describe
+from autograd.node_factory import node_makers
 from autograd.primitives import DOT
-from autograd.value import Value, _from_values, _lifted, constant
+from autograd.value import Value, as_value, constant
+
+# lifted(items): the items as Values (numbers lifted to constants) and their numbers;
+# dot_node(DOT, nodes, numbers): a dot node from nodes whose numbers are read already.
+_make = node_makers(Value, as_value)
+_lifted, _dot_node = _make.lifted, _make.from_numbers
 
 
 class Batch:
@@ -69,5 +75,5 @@ def dot_each(weights: Sequence[Any], rows: Batch | Iterable[Sequence[Any]]) -> l
                          f"they must pair up one to one")
     if not weights:
         return [constant(0.0) for _ in batch.rows]
-    return [_from_values(DOT, (*weights, *row), weight_values + values)
+    return [_dot_node(DOT, (*weights, *row), weight_values + values)
             for row, values in zip(batch.rows, batch.values)]

@@ -4,6 +4,12 @@ Every operation on Values creates a new Value (a node) that stores its inputs (i
 children, as a tuple) and the primitive that made it. Nothing points from a child back to
 its parents and no node holds a closure, so a graph is freed by reference counting the
 moment the last reference to its output goes away.
+
+Read top to bottom: making a Value from a number, what it shows, the operators (each one
+line, a call into the table of primitives in autograd/primitives.py), backward() and
+detach(); then the functions sum, dot and apply, which make nodes the same way. How a new
+node is put together fast is autograd/node_factory.py's business; the chain rule that
+backward() runs is autograd/backward.py's.
 """
 
 from __future__ import annotations
@@ -15,10 +21,10 @@ from autograd import clock, mode
 from autograd.fast_sweep import backward as _fast_sweep
 from autograd.functions import is_number
 from autograd.node import Node, describe
+from autograd.node_factory import node_makers
 from autograd.primitives import (
     ABS,
     ADD,
-    ARITHMETIC_ERRORS,
     DIV,
     DOT,
     EXP,
@@ -65,7 +71,7 @@ class Value(Node):
         self._children: tuple[Value, ...] = ()
         self._op: Primitive | None = None
         self._kind = kind
-        self._serial = _tick()
+        self._serial = clock.tick()  # when it was made: see autograd/clock.py
         self._visit = None
         self._saved = None
 
@@ -89,13 +95,12 @@ class Value(Node):
                 f"data of {describe(self)} cannot be set: it was computed by {self.op} from "
                 f"other Values and must agree with them. Change the inputs and run the "
                 f"forward pass again, or start from a new leaf: Value({number!r}).")
-        if number.__class__ is not float:  # the check costs more than the rest: floats skip it
-            number = _number(number, "Value.data")
-        self._saved = self._data
+        number = _number(number, "Value.data")
+        self._saved = self._data  # the old number, for StaleGraphError's message
         self._data = number
         # The leaf now counts as made at this moment: a node made before it reads the old
         # number, and that node's serial is smaller (which is what backward() checks).
-        self._serial = clock.last_change = _tick()
+        self._serial = clock.last_change = clock.tick()
 
     # ---- what learners see ------------------------------------------------------------
     def __repr__(self) -> str:
@@ -235,40 +240,7 @@ class Value(Node):
         return Value(self.data, self.label, kind="constant")
 
 
-# ---- creating nodes ---------------------------------------------------------------------
-_new_object = object.__new__
-_read_mode = mode.read
-_tick = clock.tick  # every Value's serial: see autograd/clock.py
-
-
-def _node(data: float, children: tuple[Value, ...], op: Primitive,
-          saved: list[float] | None = None) -> Value:
-    """A new Value made by op from children; under no_grad() a constant leaf instead.
-
-    saved: the children's numbers, kept for backward by n-ary nodes (a dot node's rule
-    needs all of them, and reading them again from 2n children costs more than keeping
-    the list the forward pass made anyway; PyTorch calls this saving for backward).
-    """
-    node = _new_object(Value)
-    node._data = data
-    node.grad = 0.0
-    node.label = ""
-    grad_enabled, node.scope = _read_mode()  # this thread's or task's: see autograd.mode
-    if grad_enabled:
-        node._children = children
-        node._op = op
-        node._kind = "computed"
-        node._saved = saved
-    else:
-        node._children = ()
-        node._op = None
-        node._kind = "constant"
-        node._saved = None
-    node._serial = _tick()
-    node._visit = None
-    return node
-
-
+# ---- leaves from numbers ----------------------------------------------------------------
 def constant(x: Any, where: str = "constant()") -> Value:
     """A new constant leaf holding x's number (x a number, or a Value: as x.detach()).
 
@@ -290,91 +262,17 @@ def as_value(x: Any, where: str = "a Value operation") -> Value:
     return constant(x, where)
 
 
-# Each maker reads op.forward into a local before calling it: CPython would look a
-# function stored on an instance up as a method, slowly, on every call.
-def _unary(op: Primitive, x: Value) -> Value:
-    forward = op.forward
-    try:
-        data = forward(x._data)
-    except ARITHMETIC_ERRORS as error:
-        raise op.input_error(error, (x._data,), (describe(x),)) from None
-    return _node(data, (x,), op)
+# ---- making nodes -----------------------------------------------------------------------
+# An operation runs the primitive's forward function on its inputs' numbers and makes the
+# new Value that remembers the result, the inputs and the primitive. That is the engine's
+# busiest code, written for speed in autograd/node_factory.py; here it is bound to Value.
+# _unary(op, x), _binary(op, x, y) and _nary(op, inputs) each return op applied to the
+# inputs, as a new Value (numbers among the inputs are lifted by as_value).
+_make = node_makers(Value, as_value)
+_unary, _binary, _nary = _make.unary, _make.binary, _make.nary
 
 
-def _binary(op: Primitive, x: Any, y: Any) -> Value:
-    if x.__class__ is not Value:
-        x = as_value(x, op.name)
-    if y.__class__ is not Value:
-        y = as_value(y, op.name)
-    forward = op.forward
-    try:
-        data = forward(x._data, y._data)
-    except ARITHMETIC_ERRORS as error:
-        raise op.input_error(error, (x._data, y._data), (describe(x), describe(y))) from None
-    return _node(data, (x, y), op)
-
-
-def _nary(op: Primitive, items: tuple[Any, ...]) -> Value:
-    """A node for any arity (n-ary forwards take the list, fixed arities the arguments).
-
-    items may hold numbers, lifted to constants.
-    """
-    items, values = _lifted(items)
-    return _from_values(op, items, values)
-
-
-def _lifted(items: tuple[Any, ...]) -> tuple[tuple[Value, ...], list[float]]:
-    """items with numbers lifted to constants, and the list of their numbers.
-
-    Inside a network they are all Values already, so the data is read in the same pass
-    that checks that: a number (or a subclass) is skipped, and only then are the items
-    lifted and read again.
-    """
-    values = [item._data for item in items if item.__class__ is Value]
-    if len(values) < len(items):
-        items = tuple(map(as_value, items))
-        values = [node._data for node in items]
-    return items, values
-
-
-def _from_values(op: Primitive, items: tuple[Value, ...], values: list[float]) -> Value:
-    """The node op makes from items, whose numbers are values (read by the caller)."""
-    forward = op.forward
-    try:
-        data = forward(values) if op.arity is None else forward(*values)
-    except ARITHMETIC_ERRORS as error:
-        raise op.input_error(error, values, [describe(node) for node in items]) from None
-    return _node(data, items, op, values if op.arity is None else None)
-
-
-def _number(x: Any, where: str) -> float:
-    """float(x) for an int or float; a TypeError naming the type for anything else."""
-    if not is_number(x):
-        hint = "; a bool is not a number here, use 1.0 or 0.0" if isinstance(x, bool) else ""
-        if isinstance(x, Value):
-            hint = ("; it is a Value already: use it as it is, or x.detach() (or "
-                    "Value(x.data)) for a new leaf with its number")
-        raise TypeError(f"{where} takes an int or float, got {type(x).__name__}: {x!r}{hint}")
-    return float(x)
-
-
-def _conversion_error(value: Value, conversion: str) -> TypeError:
-    """The error for a Value used where Python wants a plain number (float(v), math.exp(v))."""
-    name = value.label or "v"
-    return TypeError(
-        f"{conversion} of a Value ({describe(value)}) would give a plain number with no link "
-        f"back to the graph, so no gradient could flow through it (math.exp({name}), "
-        f"math.sin({name}) and the like call float({name})). Compute with the Value instead: "
-        f"{name}.exp(), "
-        f"autograd.exp({name}), {name}.tanh(), {name} ** 0.5; or, for the number itself "
-        f"(printing, logging, plain arithmetic), use {name}.data.")
-
-
-def _data_of(x: Any) -> float:
-    return x._data if isinstance(x, Value) else _number(x, "comparison with a Value")
-
-
-# ---- fused n-ary primitives --------------------------------------------------------------
+# ---- functions that make nodes: one fused node for a sum or a dot, any table entry ---
 def sum(values: Iterable[Any]) -> Value:  # noqa: A001 - autograd.sum, as torch.sum
     """x_1 + ... + x_n as one node (numbers are lifted to constants); 0.0 for no values."""
     items = tuple(values)
@@ -408,3 +306,32 @@ def apply(op: Primitive, *inputs: Any) -> Value:
         raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(inputs)}")
     return _nary(op, inputs)
 
+
+# ---- checking numbers ------------------------------------------------------------------
+def _number(x: Any, where: str) -> float:
+    """float(x) for an int or float; a TypeError naming the type for anything else."""
+    if x.__class__ is float:  # the usual case, and the check below costs more than the rest
+        return x
+    if not is_number(x):
+        hint = "; a bool is not a number here, use 1.0 or 0.0" if isinstance(x, bool) else ""
+        if isinstance(x, Value):
+            hint = ("; it is a Value already: use it as it is, or x.detach() (or "
+                    "Value(x.data)) for a new leaf with its number")
+        raise TypeError(f"{where} takes an int or float, got {type(x).__name__}: {x!r}{hint}")
+    return float(x)
+
+
+def _conversion_error(value: Value, conversion: str) -> TypeError:
+    """The error for a Value used where Python wants a plain number (float(v), math.exp(v))."""
+    name = value.label or "v"
+    return TypeError(
+        f"{conversion} of a Value ({describe(value)}) would give a plain number with no link "
+        f"back to the graph, so no gradient could flow through it (math.exp({name}), "
+        f"math.sin({name}) and the like call float({name})). Compute with the Value instead: "
+        f"{name}.exp(), "
+        f"autograd.exp({name}), {name}.tanh(), {name} ** 0.5; or, for the number itself "
+        f"(printing, logging, plain arithmetic), use {name}.data.")
+
+
+def _data_of(x: Any) -> float:
+    return x._data if isinstance(x, Value) else _number(x, "comparison with a Value")
