@@ -16,9 +16,14 @@ Numbers come from random.Random(seed), never from the global random state, in a 
 order (layer by layer, neuron by neuron, w_0 .. w_{n-1} then b): the same seed gives the
 same model, bit for bit.
 
-Naming: parameters are labelled "layer0/neuron3/w1" and ".../b" (what pictures show),
-the nodes of a neuron are created inside scope("layer0") and scope("neuron3") so their
-.scope is "layer0/neuron3", and named_parameters() gives dotted names "layer0.neuron3.w1".
+Naming: one name per piece, used three ways. Each is an attribute, as a PyTorch user
+would write it: an MLP holds layer0, layer1, ...; a layer holds neuron0, neuron1, ...; a
+neuron holds w0 .. w{n-1} and b. Module finds them by those attributes, so the dotted name
+from named_parameters() is the path to the parameter: "layer0.neuron3.w1" is
+model.layer0.neuron3.w1. Parameters are labelled "layer0/neuron3/w1" (what pictures show),
+and the nodes of a neuron are created inside scope("layer0") and scope("neuron3"), so their
+.scope is "layer0/neuron3". The lists model.layers, layer.neurons and neuron.w read the
+same attributes in order.
 """
 
 from __future__ import annotations
@@ -72,14 +77,17 @@ class Neuron(Module):
         bound = 1.0 / math.sqrt(nin)
         # Made under the neuron's own scope path, so that viz folds each parameter into its
         # neuron and layer even where other code (an L2 penalty) uses it outside them.
+        self.nin = nin
         with _scope_path(name):
-            self.w = [Value(rng.uniform(-bound, bound), label=f"{name}/w{i}", kind="parameter")
-                      for i in range(nin)]
+            for i in range(nin):
+                setattr(self, f"w{i}", Value(rng.uniform(-bound, bound), label=f"{name}/w{i}",
+                                             kind="parameter"))
             self.b = Value(rng.uniform(-bound, bound), label=f"{name}/b", kind="parameter")
 
     @property
-    def nin(self) -> int:
-        return len(self.w)
+    def w(self) -> list[Value]:
+        """The weights [w0, ..., w{nin-1}], read from the attributes w0, w1, ..."""
+        return _numbered(self, "w", self.nin)
 
     def forward(self, x: Sequence[Any]) -> Value:
         """activation(w . x + b) for one row x of nin numbers or Values."""
@@ -95,11 +103,6 @@ class Neuron(Module):
         # dot_each makes one dot node per row, reading the weights' numbers only once.
         with scope(self._scope_name):
             return [self._activate(z + self.b) for z in dot_each(self.w, rows)]
-
-    def own_parameters(self) -> Iterator[tuple[str, Value]]:
-        for i, weight in enumerate(self.w):
-            yield f"w{i}", weight
-        yield "b", self.b
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": self.activation}
@@ -120,16 +123,14 @@ class Layer(Module):
         self.name = _check_name(name)
         self._scope_name = name.rsplit("/", 1)[-1]
         rng = _rng(seed)
-        self.neurons = [Neuron(nin, activation, rng, name=f"{name}/neuron{j}")
-                        for j in range(nout)]
+        self.nin, self.nout = nin, nout
+        for j in range(nout):
+            setattr(self, f"neuron{j}", Neuron(nin, activation, rng, name=f"{name}/neuron{j}"))
 
     @property
-    def nin(self) -> int:
-        return self.neurons[0].nin
-
-    @property
-    def nout(self) -> int:
-        return len(self.neurons)
+    def neurons(self) -> list[Neuron]:
+        """The neurons [neuron0, ..., neuron{nout-1}], read from those attributes."""
+        return _numbered(self, "neuron", self.nout)
 
     def forward(self, x: Sequence[Any]) -> list[Value]:
         """[neuron(x) for each neuron] for one row x of nin numbers or Values."""
@@ -146,10 +147,6 @@ class Layer(Module):
             columns = [neuron._forward_rows(batch) for neuron in self.neurons]
         # columns[j][r] is neuron j's output for row r; the next layer wants them by row.
         return list(zip(*columns))
-
-    def named_children(self) -> Iterator[tuple[str, Module]]:
-        for j, neuron in enumerate(self.neurons):
-            yield f"neuron{j}", neuron
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
@@ -182,14 +179,16 @@ class MLP(Module):
         rng = _rng(seed)
         widths = [nin, *sizes]
         last = len(sizes) - 1
-        self.layers = [Layer(widths[i], widths[i + 1],
-                             output_activation if i == last else activation, rng,
-                             name=f"layer{i}")
-                       for i in range(len(sizes))]
+        self.nin, self.num_layers = nin, len(sizes)
+        for i in range(self.num_layers):
+            setattr(self, f"layer{i}", Layer(widths[i], widths[i + 1],
+                                             output_activation if i == last else activation,
+                                             rng, name=f"layer{i}"))
 
     @property
-    def nin(self) -> int:
-        return self.layers[0].nin
+    def layers(self) -> list[Layer]:
+        """The layers [layer0, ..., layer{num_layers-1}], read from those attributes."""
+        return _numbered(self, "layer", self.num_layers)
 
     @property
     def sizes(self) -> list[int]:
@@ -205,10 +204,6 @@ class MLP(Module):
         for layer in self.layers:
             rows = layer._forward_rows(rows)
         return [row[0] if len(row) == 1 else list(row) for row in rows]
-
-    def named_children(self) -> Iterator[tuple[str, Module]]:
-        for i, layer in enumerate(self.layers):
-            yield f"layer{i}", layer
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "sizes": self.sizes, "activation": self.activation,
@@ -234,7 +229,16 @@ class MLP(Module):
         return "\n".join(lines)
 
 
-# ---- checks shared by the three classes -----------------------------------------------------
+# ---- helpers shared by the three classes ----------------------------------------------------
+def _numbered(module: Module, prefix: str, count: int) -> list[Any]:
+    """[module.<prefix>0, ..., module.<prefix>{count-1}]: the attributes __init__ set in a loop.
+
+    Read afresh on each call (once per batch, not per row), so it always agrees with the
+    attributes, also after one is replaced (model.layer0.neuron1.b = Value(...)).
+    """
+    return [getattr(module, f"{prefix}{i}") for i in range(count)]
+
+
 def _as_rows(X: Sequence[Sequence[Any]], nin: int, who: str) -> list[list[Value]]:
     """Every row of X through _as_inputs."""
     if isinstance(X, (str, bytes)) or not isinstance(X, Sequence):

@@ -24,9 +24,9 @@ class Module:
 
     Subclasses define `forward`, and assign their parameters (Values of kind "parameter")
     and child modules as attributes, as in PyTorch; lists, tuples and dicts of them count
-    too. A subclass that wants other names overrides `own_parameters` and `named_children`
-    (nn's Neuron, Layer and MLP do, for names like "layer0.neuron3.w1"), and `config` so
-    that a saved file can say which architecture it belongs to.
+    too. nn's own Neuron, Layer and MLP are built the same way (model.layer0.neuron3.w1 is
+    the parameter named "layer0.neuron3.w1"). Subclasses may define `config` so that a
+    saved file can say which architecture it belongs to.
     """
 
     # How the module's output should be read when it is a single number: a sigmoid output

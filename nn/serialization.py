@@ -6,6 +6,11 @@ The file is a small JSON object a person can read:
      "module": "MLP", "config": {"nin": 2, "sizes": [4, 1], ...},
      "parameters": {"layer0.neuron0.w0": 0.123, ...}}
 
+A parameter's name is its path through the model's attributes: "layer0.neuron0.w0" is
+model.layer0.neuron0.w0. Neuron, Layer and MLP have used these names since version 1, so
+every version-1 file still loads (tests/data/mlp_version1.json was written by the first
+release). A change of names would need a new version number and a mapping from the old.
+
 Two promises:
 - Writing is atomic. The JSON goes to a temporary file in the same folder, is flushed to
   disk, and only then replaces the target with os.replace (one rename, which the operating

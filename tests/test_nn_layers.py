@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 
@@ -90,6 +91,45 @@ def test_parameter_order_is_layer_by_layer_neuron_by_neuron_weights_then_bias() 
                      "layer0.neuron1.w0", "layer0.neuron1.w1", "layer0.neuron1.b",
                      "layer1.neuron0.w0", "layer1.neuron0.w1", "layer1.neuron0.b"]
     assert [p.label for p in model.parameters()] == [n.replace(".", "/") for n in names]
+
+
+@settings(max_examples=25)
+@given(nin=st.integers(1, 4), sizes=st.lists(st.integers(1, 5), min_size=1, max_size=3))
+def test_a_dotted_name_is_the_attribute_path_to_its_parameter(nin: int,
+                                                              sizes: list[int]) -> None:
+    model = MLP(nin, sizes)
+    named = list(model.named_parameters())
+    assert [functools.reduce(getattr, name.split("."), model) for name, _ in named] == [
+        parameter for _, parameter in named]
+    # the lists read the same attributes, in order
+    assert model.layers == [getattr(model, f"layer{i}") for i in range(len(sizes))]
+    assert [p for layer in model.layers for n in layer.neurons for p in [*n.w, n.b]] == [
+        parameter for _, parameter in named]
+
+
+def test_neuron_layer_and_mlp_find_their_parameters_as_any_module_does() -> None:
+    """No hand-written lists: what a user's module gets, nn's own classes use."""
+    for cls in (Neuron, Layer, MLP):
+        for method in ("parameters", "named_parameters", "own_parameters", "named_children"):
+            assert method not in vars(cls), f"{cls.__name__} overrides {method}"
+    neuron, layer = Neuron(2, seed=0), Layer(2, 2, seed=0)
+    neuron.scale = Value(2.0, kind="parameter")
+    neuron.seen = Value(1.0, kind="input")  # an input is not trained
+    layer.gate = Neuron(2, activation="sigmoid", seed=1)
+    assert [name for name, _ in neuron.named_parameters()] == ["w0", "w1", "b", "scale"]
+    assert [name for name, _ in layer.named_parameters()][-3:] == ["gate.w0", "gate.w1",
+                                                                   "gate.b"]
+
+
+def test_a_replaced_weight_is_the_one_the_neuron_uses_and_trains() -> None:
+    neuron = Neuron(2, activation="linear", seed=0)
+    new_weight = Value(5.0, label="mine", kind="parameter")
+    neuron.w1 = new_weight
+    assert neuron.w[1] is new_weight and neuron.parameters()[1] is new_weight
+    out = neuron([1.0, 2.0])
+    assert out.data == pytest.approx(neuron.w0.data + 10.0 + neuron.b.data, rel=1e-15)
+    out.backward()
+    assert new_weight.grad == 2.0
 
 
 @settings(max_examples=25)

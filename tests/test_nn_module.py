@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import pathlib
-from collections.abc import Iterator
 
 import pytest
 
@@ -22,13 +21,6 @@ class Affine(Module):
 
     def forward(self, x: list[float]) -> Value:
         return self.inner([self.a * x[0] + self.c])
-
-    def own_parameters(self) -> Iterator[tuple[str, Value]]:
-        yield "a", self.a
-        yield "c", self.c
-
-    def named_children(self) -> Iterator[tuple[str, Module]]:
-        yield "inner", self.inner
 
 
 def test_a_user_module_gets_names_parameters_and_state_dict_for_free() -> None:
@@ -145,6 +137,25 @@ def test_attributes_are_found_in_assignment_order_with_dotted_names() -> None:
                      "pair.0.w0", "pair.0.b"]
     assert module.parameters()[0] is module.scale
     assert module.x_seen not in module.parameters()
+
+
+@pytest.mark.parametrize("kind", ["input", "constant"])
+def test_a_value_that_is_not_a_parameter_is_not_trained_saved_or_zeroed(kind: str) -> None:
+    module = Affine()
+    module.data_point = Value(4.0, kind=kind)
+    module.data_point.grad = 1.5
+    assert module.data_point not in module.parameters()
+    assert "data_point" not in module.state_dict()
+    module.zero_grad()
+    assert module.data_point.grad == 1.5
+
+
+def test_a_state_dict_missing_an_attribute_parameter_names_it_with_its_dots() -> None:
+    state = PyTorchStyle().state_dict()
+    del state["offsets.1"], state["blocks.first.b"]
+    with pytest.raises(StateDictError, match=r"missing 2 parameter\(s\): 'offsets.1', "
+                                             r"'blocks.first.b'"):
+        PyTorchStyle().load_state_dict(state)
 
 
 def test_an_attribute_module_trains_saves_and_loads(tmp_path) -> None:

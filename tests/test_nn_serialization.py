@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import pathlib
 import re
@@ -16,6 +17,9 @@ import nn.serialization
 from nn import ACTIVATIONS, MLP, Layer, Neuron, StateDictError, predict
 
 ROWS = [[0.1, -0.2, 0.3], [1.5, 0.0, -2.0], [-0.7, 0.8, 0.9]]
+# Written by blameflow 0.1.0 before Neuron, Layer and MLP found their parameters through
+# their attributes: MLP(2, [3, 2, 1], activation="tanh", seed=4) after 3 steps of training.
+VERSION_1_FILE = pathlib.Path(__file__).parent / "data" / "mlp_version1.json"
 
 
 @st.composite
@@ -49,6 +53,22 @@ def test_the_file_is_readable_json_naming_the_architecture(tmp_path: pathlib.Pat
     assert document["config"] == {"nin": 2, "sizes": [3, 1], "activation": "tanh",
                                   "output_activation": "linear"}
     assert document["parameters"] == model.state_dict()
+
+
+def test_a_file_written_by_the_first_version_loads_each_weight_where_its_name_says() -> None:
+    saved = json.loads(VERSION_1_FILE.read_text())["parameters"]
+    model = MLP(2, [3, 2, 1], activation="tanh", seed=0)
+    model.load(VERSION_1_FILE)
+    assert model.state_dict() == saved
+    # "layer1.neuron0.w2" is weight 2 of neuron 0 of layer 1: the old names mean the same
+    # weights, so the output is the network computed by hand from the file's numbers.
+    x = [0.4, -1.1]
+    values = x
+    for layer, width in enumerate([3, 2, 1]):
+        values = [sum(saved[f"layer{layer}.neuron{j}.w{k}"] * v for k, v in enumerate(values))
+                  + saved[f"layer{layer}.neuron{j}.b"] for j in range(width)]
+        values = [math.tanh(z) for z in values] if layer < 2 else values
+    assert model(x).data == pytest.approx(values[0], rel=1e-14)
 
 
 @pytest.mark.parametrize("model", [Neuron(2, activation="sigmoid"), Layer(2, 3)])
