@@ -13,6 +13,11 @@ The names follow PyTorch: parameters, named_parameters, zero_grad, step, state_d
 load_state_dict.
 """
 
+import blameflow_names
+
+# nn is built on blameflow's autograd: if something else has that name, say so in one line.
+blameflow_names.require("autograd")
+
 from nn.datasets import circles, digits, moons, spirals, xor
 from nn.layers import ACTIVATIONS, MLP, Layer, Neuron
 from nn.losses import (

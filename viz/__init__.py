@@ -19,6 +19,11 @@ viz reads the graph through autograd only; it learns about neurons and layers fr
 scope names nn gives to nodes, and never imports nn.
 """
 
+import blameflow_names
+
+# viz reads blameflow's autograd graphs: if something else has that name, say so in one line.
+blameflow_names.require("autograd")
+
 from viz.backends import available_renderer
 from viz.describe import EdgeInfo, GraphDescription, NodeInfo, describe_graph
 from viz.errors import GraphTooLargeError, RendererNotFoundError, RenderError
