@@ -245,7 +245,7 @@ class SlopeCheck:
                  f"  hypothesis' smallest failing input: x = {self.x!r}",
                  f"  expected {slope}: {self.expected:.6g}   ({expected_from})"]
         if self.problem:
-            lines.append(f"  computing it raised {self.problem}   ({computed_from})")
+            lines.append(f"  computed {slope}: none, {computed_from} raised {self.problem}")
         else:
             lines += [f"  computed {slope}: {self.computed:.6g}   ({computed_from})",
                       f"  off by {self.error:.6g}, more than the tolerance {self.tolerance:.2g}"]
@@ -345,8 +345,9 @@ def _search_for_failure(order: int, expected: Callable[[float], float],
         seen.append(_compare_at(order, point[0], expected, computed, atol, rtol, 1))
         return not seen[-1].ok
 
-    # Quiet (the report is ours), derandomized (the same report every run) and without a
-    # database (a check writes no .hypothesis folder into the learner's directory).
+    # Quiet (the report is ours), derandomized (the same report every run) and without an
+    # example database (a derandomized run has nothing to replay; hypothesis may still keep
+    # its cache of constants read from source files in .hypothesis/, as in any test run).
     quiet = settings(max_examples=max_examples, derandomize=True, database=None,
                      verbosity=Verbosity.quiet, deadline=None,
                      suppress_health_check=[HealthCheck.filter_too_much])
