@@ -39,10 +39,14 @@ def reverse_sweep(root: Node, create_graph: bool = False) -> dict[Node, Any]:
     The chain rule, with y = root: start from dy/dy = 1; then, parents before children,
     take each node's finished gradient dy/dnode, multiply it by the local derivative
     dnode/dchild of each child and add the product (one path's share) into dy/dchild.
+    A node whose gradient is exactly 0.0 passes nothing on: its shares would all be 0, and
+    where its local derivative is infinite (the sqrt node of 0 * sqrt(x) at x = 0) that
+    keeps the limit, 0.
 
     create_graph=False: the gradients are floats. create_graph=True: the rules run on
     the nodes themselves, so each gradient is a Value with a graph of its own, which
-    can be differentiated again (second derivatives: grad(grad(f))).
+    can be differentiated again (second derivatives: grad(grad(f))); no node is skipped
+    then, since a gradient that is 0 here can still change with the inputs.
     """
     order = topological_order(root)        # every node after its children
     refuse_stale(order)                    # built from the numbers the leaves hold now?
@@ -52,7 +56,7 @@ def reverse_sweep(root: Node, create_graph: bool = False) -> dict[Node, Any]:
         for node in reversed(order):       # every node before its children
             upstream = grads.get(node, 0.0)  # dy/dnode: every parent has added its share
             if not upstream and not create_graph:
-                continue  # an exactly zero float passes nothing on (a Value may have a slope)
+                continue  # nothing flows through this node: see the docstring
             for child, local in local_derivatives(node, varying, create_graph):
                 share = upstream * local   # the chain rule: dy/dnode * dnode/dchild
                 grads[child] = grads[child] + share if child in grads else share
@@ -184,11 +188,16 @@ def _stale_error(node: Node, child: Node) -> Exception:
 def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for a block that makes no cycles.
 
-    A sweep allocates a small tuple per node (a rule's partials), which wakes the
-    collector again and again to re-scan the whole, still-live graph. Blameflow's graphs
-    hold no cycles (no parent links, no closures) and are freed by reference counting,
-    so those scans find nothing; pausing them is safe and saves about a third of the time.
-    (The fast sweep and nn's training loop use it.)
+    The collector wakes after every 700 or so new container objects that are still alive
+    (objects freed at once do not count), and now and then re-scans everything alive.
+    Blameflow's graphs hold no cycles (no parent links, no closures) and are freed by
+    reference counting, so in a graph's life those scans find nothing. Two places wake it:
+    - building a graph, where every node stays alive: nn.fit pauses it for the whole
+      training step (7-10% of the moons step, benchmarks/README.md);
+    - a sweep whose leaves already hold gradients, each set aside in a small tuple until
+      the end: on the engine benchmark's 100k-node graph a second backward() without
+      zero_grad() took 291 ms with the collector running, 114 ms paused. (On a fresh
+      graph nothing wakes it, and pausing changes nothing.)
     """
     was_enabled = gc.isenabled()
     gc.disable()

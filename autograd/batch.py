@@ -33,27 +33,24 @@ class Batch:
     each row 16 times; a Batch reads it once and dot_each reuses the numbers.
     Numbers in the rows are lifted to constants, as everywhere. The numbers are a
     snapshot: make the Batch just before the dot products that use it.
-
-    rows: the lifted rows (tuples of Values); values: their numbers, row by row;
-    widths: the set of row lengths (one, unless the rows are ragged).
     """
 
-    __slots__ = ("rows", "values", "widths", "changes_seen")
+    __slots__ = ("_rows", "_numbers", "_widths", "_changes_seen")
 
     def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
         lifted = [_lifted(tuple(row)) for row in rows]
-        self.rows = [row for row, _ in lifted]
-        self.values = [values for _, values in lifted]
-        self.widths = {len(row) for row in self.rows}
-        self.changes_seen = clock.last_change
+        self._rows = [row for row, _ in lifted]          # tuples of Values
+        self._numbers = [numbers for _, numbers in lifted]  # their numbers, row by row
+        self._widths = {len(row) for row in self._rows}  # one length, unless rows are ragged
+        self._changes_seen = clock.last_change
 
-    def check_current(self) -> None:
+    def _check_current(self) -> None:
         """StaleGraphError if a Value in the rows got a new number after the Batch was made
         (a dot node would otherwise keep the old number for backward)."""
-        if self.changes_seen == clock.last_change:  # no leaf anywhere changed since
+        if self._changes_seen == clock.last_change:  # no leaf anywhere changed since
             return
-        for row, values in zip(self.rows, self.values):
-            for node, number in zip(row, values):
+        for row, numbers in zip(self._rows, self._numbers):
+            for node, number in zip(row, numbers):
                 if node._data is not number:
                     raise StaleGraphError(
                         f"dot_each: {describe(node)} was given a new number ({number!r} -> "
@@ -66,14 +63,14 @@ def dot_each(weights: Sequence[Any], rows: Batch | Iterable[Sequence[Any]]) -> l
     and that row as its children. The weights' numbers are read once for all rows, and
     the rows' once for all the neurons that share a Batch.
     """
-    weights, weight_values = _lifted(tuple(weights))
+    weights, weight_numbers = _lifted(tuple(weights))
     batch = rows if isinstance(rows, Batch) else Batch(rows)
-    batch.check_current()
-    wrong_widths = batch.widths - {len(weights)}
+    batch._check_current()
+    wrong_widths = batch._widths - {len(weights)}
     if wrong_widths:
         raise ValueError(f"dot: {len(weights)} weights but {min(wrong_widths)} inputs; "
                          f"they must pair up one to one")
     if not weights:
-        return [constant(0.0) for _ in batch.rows]
-    return [_dot_node(DOT, (*weights, *row), weight_values + values)
-            for row, values in zip(batch.rows, batch.values)]
+        return [constant(0.0) for _ in batch._rows]
+    return [_dot_node(DOT, (*weights, *row), weight_numbers + numbers)
+            for row, numbers in zip(batch._rows, batch._numbers)]

@@ -65,37 +65,9 @@ def backward(root: Node, grad: float) -> None:
         _backward(root, grad)
 
 
-def _prepare_sweep(root: Node, token: object, computed: list[Node],
-                   held: list[tuple[Node, float]]) -> None:
-    """Find every node below root, and set aside and zero every gradient it holds.
-
-    Fills computed (the computed nodes) and held ((node, its gradient before) for each
-    node that held one), each node once, found breadth first. Like reachable(), but it
-    marks each node with `token` instead of keeping a set (an attribute check is cheaper
-    than hashing), and it does the zeroing on the way instead of in extra passes. A node
-    that holds 0.0 (every node of a fresh graph, every leaf after zero_grad()) is already
-    where its fresh sum must start, and needs no setting aside.
-    """
-    root._visit = token
-    if root._children:
-        computed.append(root)
-    elif root.grad:
-        held.append((root, root.grad))  # a lone leaf: backward() sets it, then adds this
-    for node in computed:
-        if node.grad:
-            held.append((node, node.grad))
-            node.grad = 0.0
-        for child in node._children:
-            if child._visit is not token:
-                child._visit = token
-                if child._children:
-                    computed.append(child)
-                elif child.grad:
-                    held.append((child, child.grad))
-                    child.grad = 0.0
-
-
 def _backward(root: Node, grad: float) -> None:
+    """Find the nodes (zeroing their gradients, setting the leaves' old ones aside), run the
+    chain rule, then add back what the leaves held; on any failure, undo."""
     token = object()
     computed: list[Node] = []
     held: list[tuple[Node, float]] = []
@@ -113,21 +85,16 @@ def _backward(root: Node, grad: float) -> None:
         raise
 
 
-def _undo(root: Node, token: object, held: list[tuple[Node, float]]) -> None:
-    """Put back every gradient a failed sweep touched: those it reached (marked with its
-    token) were 0.0 or set aside in held."""
-    for node in reachable(root):
-        if node._visit is token:
-            node.grad = 0.0
-    for node, before in held:
-        node.grad = before
-
-
 def _sweep(root: Node, grad: float, computed: list[Node]) -> None:
-    """The chain rule over computed (every computed node below root, root included)."""
+    """reverse_sweep's loop, with each node's gradient kept in its own .grad.
+
+    computed: every computed node below root, root included (leaves pass nothing on, so
+    they need no place in the order). In reverse creation order, each node's finished
+    gradient (upstream) times each local derivative is added into its child's .grad.
+    """
     computed.sort(key=creation_number, reverse=True)
     if computed:
-        refuse_stale(computed, computed[-1]._serial)
+        refuse_stale(computed, computed[-1]._serial)  # the last is the oldest
     root.grad = grad
     varying = None  # found only if a rule fails: see below
     # An iterator, so that after a failed rule the loop goes on from the next node. (The
@@ -168,3 +135,43 @@ def _sweep(root: Node, grad: float, computed: list[Node]) -> None:
                 varying = varying_nodes(topological_order(root))
             for child, partial in local_derivatives(node, varying):
                 child.grad += upstream * partial
+
+
+def _prepare_sweep(root: Node, token: object, computed: list[Node],
+                   held: list[tuple[Node, float]]) -> None:
+    """Find every node below root, and set aside and zero every gradient it holds.
+
+    Fills computed (the computed nodes) and held ((node, its gradient before) for each
+    node that held one), each node once, found breadth first. Like reachable(), but it
+    marks each node with `token` instead of keeping a set (an attribute check is cheaper
+    than hashing), and it does the zeroing on the way instead of in extra passes. A node
+    that holds 0.0 (every node of a fresh graph, every leaf after zero_grad()) is already
+    where its fresh sum must start, and needs no setting aside.
+    """
+    root._visit = token
+    if root._children:
+        computed.append(root)
+    elif root.grad:
+        held.append((root, root.grad))  # a lone leaf: backward() sets it, then adds this
+    for node in computed:
+        if node.grad:
+            held.append((node, node.grad))
+            node.grad = 0.0
+        for child in node._children:
+            if child._visit is not token:
+                child._visit = token
+                if child._children:
+                    computed.append(child)
+                elif child.grad:
+                    held.append((child, child.grad))
+                    child.grad = 0.0
+
+
+def _undo(root: Node, token: object, held: list[tuple[Node, float]]) -> None:
+    """Put back every gradient a failed sweep touched: those it reached (marked with its
+    token) were 0.0 or set aside in held."""
+    for node in reachable(root):
+        if node._visit is token:
+            node.grad = 0.0
+    for node, before in held:
+        node.grad = before
