@@ -1,0 +1,981 @@
+"""jit: record a function's graph once, then replay it on plain floats.
+
+A training step builds the same graph every time; only the numbers change. `jit(f)`
+(in the spirit of `jax.jit` and `torch.compile`) runs f once on Values as usual and
+records the graph it built; it writes that graph down as straight-line Python (one line
+per node, forward and backward) and compiles it. Later calls run the compiled code on
+plain floats, reading the current numbers of the Values f depends on (parameters) and
+of the numbers passed as arguments; no Value is created and no graph is walked or sorted.
+
+    step = jit(lambda: total_loss(model, X, y))
+    for k in range(100):
+        loss = step()                       # the recorded forward pass, on floats
+        model.zero_grad(); loss.backward()  # the recorded backward pass
+        for p in model.parameters(): p.data -= lr * p.grad
+
+The numbers are the interpreted engine's: each node's forward function and local
+derivative come from the table of primitives, the backward pass visits the nodes in the
+same reverse creation order as backward() and adds into the same .grads in the same
+order, so the results agree bit for bit. print(step.source) shows the generated code.
+
+What costs the replay removes (see benchmarks/README.md): making a Value per node (a
+children tuple, a saved list, the grad-mode look-up), finding and sorting the nodes for
+backward, and freeing the graph afterwards. When the loss is a sum over samples whose
+graphs have the same shape (the learner's [model(x) for x in X]), one sample's graph is
+written once, as the body of a loop over the samples: the code stays small (it compiles in
+milliseconds) and it is faster still.
+
+Correct or loud, never silently stale:
+- Python that looked at a Value's number while tracing (`if loss > 0.5`, `max(scores)`,
+  `bool(v)`, `v.data`) is recorded as a guard: the comparison and its outcome, or the
+  number read. A replay whose guards come out differently traces f again.
+- Another shape of arguments (another batch size, another model passed in) is another
+  trace; so is a different object behind a name f reads from its closure or globals.
+- A number in the arguments that only becomes a Value is read afresh at each call; one
+  that f also computes with as a plain number (x * 2, math.exp(x), a comparison) is
+  treated as part of the trace's shape: another number traces again.
+- An error in the replayed arithmetic (log of 0, a derivative that is infinite) runs f
+  on Values again, so the error is the interpreted engine's own, with its message.
+- f may not change a Value's number or use no_grad() while it is traced: a replay would
+  skip the change, or bake in numbers it computed. jit says so and stops.
+
+What jit cannot see: numbers f reads from elsewhere that change in place (a list in a
+global that is edited between calls): those are baked into the trace. Pass data that
+changes as arguments. Side effects of f (printing) happen only while tracing.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import numbers
+import operator
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd import clock, mode
+from autograd.backward import reachable
+from autograd.errors import StaleGraphError
+from autograd.node import Node, describe
+from autograd.primitives import (
+    ADD,
+    ARITHMETIC_ERRORS,
+    DOT,
+    EXP,
+    IDENTITY,
+    MUL,
+    NEG,
+    RELU,
+    SUB,
+    SUM,
+    TANH,
+    Primitive,
+)
+from autograd.value import Value
+
+# A trace keeps at most this many variants (guard outcomes) per argument shape.
+TRACES_PER_SHAPE = 8
+# A sum needs at least this many samples for its samples to be written as a loop.
+SMALLEST_LOOP = 2
+
+
+def jit(function: Callable[..., Value]) -> Compiled:
+    """A compiled version of function: same results, recorded once and replayed on floats.
+
+    function(*args) must return a Value (a loss). Arguments may be numbers, Values, lists,
+    tuples and dicts of them, and objects with a parameters() method (a model), whose
+    parameters are then read from the object at every call.
+    """
+    if not callable(function):
+        raise TypeError(f"jit takes a function that returns a Value, got "
+                        f"{type(function).__name__}")
+    return Compiled(function)
+
+
+class Compiled:
+    """A function recorded by jit: call it as the function itself.
+
+    source: the generated Python of the latest trace (forward and backward).
+    trace_count: how many times the function has been traced; reason: why the last time
+    ("first call", "a guard came out differently: ...", "new argument shape").
+    """
+
+    def __init__(self, function: Callable[..., Value]) -> None:
+        self.function = function
+        self.trace_count = 0
+        self.reason = ""
+        self._traces: dict[tuple, list[_Trace]] = {}
+        self._latest: _Trace | None = None
+        functools.update_wrapper(self, function)
+
+    @property
+    def source(self) -> str:
+        """The Python code of the latest trace ("" before the first call)."""
+        return "" if self._latest is None else self._latest.source
+
+    def __call__(self, *args: Any) -> Replayed:
+        shape, numbers, values = _flatten(args)
+        closure = _closure_objects(self.function)
+        reason = "new argument shape" if self.trace_count else "first call"
+        for trace in self._traces.get(shape, ()):
+            if not trace.matches(closure, numbers):
+                reason = "an argument number or a name f reads changed"
+                continue
+            try:
+                result = trace.replay(numbers, values, self._interpreted(args))
+            except _GuardFailed as failed:
+                reason = f"a guard came out differently: {failed.args[0]}"
+                continue
+            except ARITHMETIC_ERRORS:
+                # Let the interpreted engine meet the error itself: same error, same words.
+                reason = "the replay met an arithmetic error"
+                break
+            self._latest = trace
+            return result
+        return self._trace(args, shape, closure, reason)
+
+    def _trace(self, args: tuple, shape: tuple, closure: tuple, reason: str) -> Replayed:
+        recording = _Recording(clock.tick())
+        traced_args = _with_tracked_numbers(args, recording)
+        with _recording(recording):
+            root = self.function(*traced_args)
+        if not isinstance(root, Value):
+            raise TypeError(f"jit: the function returned a {type(root).__name__}; it must "
+                            f"return one Value (a loss) for backward() to start from")
+        _, numbers, values = _flatten(args)
+        trace = _Trace(root, recording, numbers, values, closure, args)
+        variants = self._traces.setdefault(shape, [])
+        variants.insert(0, trace)
+        del variants[TRACES_PER_SHAPE:]
+        self.trace_count += 1
+        self.reason = reason
+        self._latest = trace
+        return trace.replay(numbers, values, self._interpreted(args))
+
+    def _interpreted(self, args: tuple) -> Callable[[], Value]:
+        """f on Values, as without jit: for the interpreted engine to meet an error itself."""
+        return lambda: self.function(*args)
+
+    def __repr__(self) -> str:
+        name = getattr(self.function, "__qualname__", repr(self.function))
+        return f"<jit of {name}: traced {self.trace_count} time(s)>"
+
+
+class Replayed:
+    """The result of a compiled call: the number of the recorded output, and its backward.
+
+    data: the output's number. backward(grad=1.0) adds d output / d leaf (times grad) into
+    the .grad of every Value the output depends on, as Value.backward() does; the leaves
+    must still hold the numbers this result was computed from.
+    """
+
+    __slots__ = ("data", "grad", "_trace", "_saved", "_leaves", "_numbers_read",
+                 "_changes_seen", "_interpreted")
+
+    def __init__(self, data: float, trace: _Trace, saved: tuple, leaves: list[Node],
+                 numbers_read: list[float], interpreted: Callable[[], Value]) -> None:
+        self.data = data
+        self.grad = 0.0
+        self._trace = trace
+        self._saved = saved
+        self._leaves = leaves
+        self._numbers_read = numbers_read
+        self._changes_seen = clock.last_change
+        self._interpreted = interpreted
+
+    def backward(self, grad: float = 1.0) -> None:
+        """The recorded backward pass: fill in .grad of every leaf the output depends on."""
+        if not isinstance(grad, numbers.Real) or isinstance(grad, bool):
+            raise TypeError(f"backward(grad=...) takes an int or float, got "
+                            f"{type(grad).__name__}: {grad!r}")
+        if clock.last_change != self._changes_seen:
+            self._refuse_stale()
+        self.grad = float(grad)
+        try:
+            self._trace.backward(self.grad, self._saved, self._leaves)
+        except ARITHMETIC_ERRORS:
+            # A derivative is infinite or not real somewhere. Nothing was written yet: let
+            # the interpreted engine run this step and raise its own DomainError, which names
+            # the op, the numbers and the nodes.
+            self._interpreted().backward(self.grad)
+
+    def _refuse_stale(self) -> None:
+        for leaf, number in zip(self._leaves, self._numbers_read):
+            if leaf._data is not number:
+                raise StaleGraphError(
+                    f"backward: {describe(leaf)} was given a new number ({number!r} -> "
+                    f"{leaf._data!r}) after the compiled step read it. The recorded numbers "
+                    f"and derivatives are from before the change. Call the step again after "
+                    f"changing data (an optimizer step changes every parameter).")
+
+    def __repr__(self) -> str:
+        return f"Replayed(data={self.data:.6g}, grad={self.grad:.6g})"
+
+    def __format__(self, spec: str) -> str:
+        return format(self.data, spec) if spec else str(self)
+
+
+# ---- tracing: what f looked at ---------------------------------------------------------------
+class _GuardFailed(Exception):
+    """A replay's guard came out differently from the trace: trace again."""
+
+
+@dataclass
+class _Guard:
+    """Python looked at a Value's number while tracing.
+
+    kind: "<", "<=", ">", ">=" (node compared with other), "bool" (if node:), or "data"
+    (node.data was read: the replay must see the same number). outcome: what it gave.
+    """
+
+    kind: str
+    node: Node
+    other: Any
+    outcome: Any
+
+    def describe(self) -> str:
+        if self.kind == "data":
+            return f"the number of {describe(self.node)} was read ({self.outcome!r})"
+        if self.kind == "bool":
+            return f"bool({describe(self.node)}) was {self.outcome}"
+        other = describe(self.other) if isinstance(self.other, Node) else repr(self.other)
+        return f"{describe(self.node)} {self.kind} {other} was {self.outcome}"
+
+
+@dataclass
+class _Recording:
+    """What tracing learned besides the graph: guards, and which numbers came from the
+    arguments. start: the clock's tick when tracing began (leaves made before are read
+    afresh at each call)."""
+
+    start: int
+    guards: list[_Guard] = field(default_factory=list)
+    argument_floats: dict[int, int] = field(default_factory=dict)  # id(float) -> position
+    kept_floats: list[float] = field(default_factory=list)  # keeps those ids unique
+    used_as_numbers: set[int] = field(default_factory=set)  # positions f computed with
+    quiet: int = 0  # > 0 while Value's own printing reads its number (not a guard)
+
+
+class _ArgumentNumber:
+    """A number of f's arguments while f is traced.
+
+    float(x) gives a new float object each time, remembered with x's position: if it
+    becomes a leaf's number, the leaf reads that argument at each replay. Arithmetic and
+    comparisons on x itself (f computing with it as a plain number, math.exp(x)) mark the
+    position as used: its number is then part of the trace's shape.
+    """
+
+    __slots__ = ("number", "position", "recording")
+
+    def __init__(self, number: float, position: int, recording: _Recording) -> None:
+        self.number = number
+        self.position = position
+        self.recording = recording
+
+    def __float__(self) -> float:
+        copy = self.number * 1.0  # a new float object with the same bits (also -0.0, nan)
+        self.recording.argument_floats[id(copy)] = self.position
+        self.recording.kept_floats.append(copy)
+        return copy
+
+    def __repr__(self) -> str:
+        return repr(self.number)
+
+    def __format__(self, spec: str) -> str:
+        return format(self.number, spec)
+
+    def _plain(self) -> float:
+        self.recording.used_as_numbers.add(self.position)
+        return self.number
+
+
+def _plain_operator(name: str) -> Callable:
+    method = getattr(float, name)
+
+    def use_as_number(self: _ArgumentNumber, *others: Any) -> Any:
+        if any(isinstance(other, Value) for other in others):
+            return NotImplemented  # Value's reflected operator lifts x: no plain use
+        others = tuple(o._plain() if isinstance(o, _ArgumentNumber) else o for o in others)
+        return method(self._plain(), *others)
+
+    return use_as_number
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
+              "__truediv__", "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__",
+              "__rmod__", "__divmod__", "__rdivmod__", "__pow__", "__rpow__", "__neg__",
+              "__pos__", "__abs__", "__lt__", "__le__", "__gt__", "__ge__", "__eq__",
+              "__ne__", "__bool__", "__int__", "__round__", "__trunc__",
+              "__floor__", "__ceil__", "__hash__"):
+    setattr(_ArgumentNumber, _name, _plain_operator(_name))
+numbers.Real.register(_ArgumentNumber)  # Value(x) and the checks accept it as a number
+
+
+_current: ContextVar[_Recording | None] = ContextVar("blameflow_jit_recording", default=None)
+
+
+def _record(guard_kind: str, node: Value, other: Any, outcome: Any) -> None:
+    recording = _current.get()
+    if recording is not None and not recording.quiet:
+        recording.guards.append(_Guard(guard_kind, node, other, outcome))
+
+
+def _comparison(symbol: str, compare: Callable[[float, float], bool]) -> Callable:
+    def compared(self: Value, other: Any) -> bool:
+        other_number = other._data if isinstance(other, Value) else _plain_number(other)
+        outcome = compare(self._data, other_number)
+        _record(symbol, self, other if isinstance(other, Value) else other_number, outcome)
+        return outcome
+
+    return compared
+
+
+def _plain_number(x: Any) -> float:
+    if isinstance(x, _ArgumentNumber):
+        return x._plain()
+    if not isinstance(x, numbers.Real) or isinstance(x, bool):
+        raise TypeError(f"comparison with a Value takes an int or float, got "
+                        f"{type(x).__name__}: {x!r}")
+    return float(x)
+
+
+def _traced_bool(self: Value) -> bool:
+    outcome = self._data != 0.0
+    _record("bool", self, None, outcome)
+    return outcome
+
+
+def _traced_data_get(self: Value) -> float:
+    _record("data", self, None, self._data)
+    return self._data
+
+
+def _traced_data_set(self: Value, number: float) -> None:
+    if _current.get() is not None:
+        raise RuntimeError(
+            f"jit: the traced function gives {describe(self)} a new number; a replay would "
+            f"skip that change. Change numbers outside the compiled function (the optimizer "
+            f"step after loss.backward()).")
+    _ORIGINALS["data"].fset(self, number)
+
+
+def _quietly(method: Callable) -> Callable:
+    """Value's printing reads its own number: that is not Python deciding anything."""
+    def printed(self: Value, *args: Any) -> Any:
+        recording = _current.get()
+        if recording is None:
+            return method(self, *args)
+        recording.quiet += 1
+        try:
+            return method(self, *args)
+        finally:
+            recording.quiet -= 1
+
+    return printed
+
+
+_ORIGINALS: dict[str, Any] = {name: Value.__dict__[name] for name in (
+    "__lt__", "__le__", "__gt__", "__ge__", "__bool__", "data", "__repr__", "__format__")}
+_TRACING_METHODS: dict[str, Any] = {
+    "__lt__": _comparison("<", operator.lt),
+    "__le__": _comparison("<=", operator.le),
+    "__gt__": _comparison(">", operator.gt),
+    "__ge__": _comparison(">=", operator.ge),
+    "__bool__": _traced_bool,
+    "data": property(_traced_data_get, _traced_data_set, doc=_ORIGINALS["data"].__doc__),
+    "__repr__": _quietly(_ORIGINALS["__repr__"]),
+    "__format__": _quietly(_ORIGINALS["__format__"]),
+}
+_GRAD_MODE_ENTER = mode._GradMode.__enter__
+_installed = 0
+_install_lock = threading.Lock()
+
+
+def _traced_grad_mode_enter(self: Any) -> None:
+    if _current.get() is not None and not self.enabled:
+        raise RuntimeError(
+            "jit: the traced function uses no_grad(); numbers it computes there have no "
+            "link to the graph, so a replay would use the traced ones. Compute them outside "
+            "the compiled function and pass them in, or leave no_grad() out.")
+    _GRAD_MODE_ENTER(self)
+
+
+@contextmanager
+def _recording(recording: _Recording) -> Iterator[None]:
+    """Record guards while f runs on this thread.
+
+    Value's comparisons, bool() and .data are swapped, for the duration of the trace, for
+    versions that also write down what they saw. (The engine a learner reads stays free of
+    tracing hooks; other threads see the swap but record nothing.) The engine itself reads
+    numbers through ._data, so only f's own looks are recorded.
+    """
+    global _installed
+    with _install_lock:
+        if not _installed:
+            for name, method in _TRACING_METHODS.items():
+                setattr(Value, name, method)
+            mode._GradMode.__enter__ = _traced_grad_mode_enter
+        _installed += 1
+    token = _current.set(recording)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+        with _install_lock:
+            _installed -= 1
+            if not _installed:
+                for name, method in _ORIGINALS.items():
+                    setattr(Value, name, method)
+                mode._GradMode.__enter__ = _GRAD_MODE_ENTER
+
+
+# ---- arguments: their shape (the cache key), their numbers and their Values ----------------
+def _flatten(args: Any) -> tuple[tuple, list[float], list[Value]]:
+    """(shape, numbers, values) of args: the shape is hashable and equal for arguments that
+    give the same graph; numbers are the floats and values the Values, in a fixed order."""
+    shape: list[Any] = []
+    found_numbers: list[float] = []
+    found_values: list[Value] = []
+    _walk(args, shape, found_numbers, found_values)
+    return tuple(shape), found_numbers, found_values
+
+
+def _walk(x: Any, shape: list, found_numbers: list, found_values: list) -> None:
+    kind = x.__class__
+    if kind is float:
+        shape.append(float)
+        found_numbers.append(x)
+    elif kind is Value:
+        shape.append(Value)
+        found_values.append(x)
+    elif kind is list or kind is tuple:
+        shape.append((kind, len(x)))
+        for item in x:
+            _walk(item, shape, found_numbers, found_values)
+    elif kind is dict:
+        shape.append((dict, tuple(x)))
+        for item in x.values():
+            _walk(item, shape, found_numbers, found_values)
+    elif kind in (int, bool, str, bytes, type(None)):
+        shape.append((kind, x))  # ints are counts and class indices: part of the shape
+    elif callable(getattr(x, "parameters", None)):
+        shape.append(("parameters of", id(x)))  # the object is kept by the trace
+        found_values.extend(x.parameters())
+    else:
+        shape.append(("object", id(x)))
+
+
+def _with_tracked_numbers(x: Any, recording: _Recording, counter: list[int] | None = None
+                          ) -> Any:
+    """args with every float replaced by an _ArgumentNumber, in _flatten's order."""
+    counter = [0] if counter is None else counter
+    kind = x.__class__
+    if kind is float:
+        counter[0] += 1
+        return _ArgumentNumber(x, counter[0] - 1, recording)
+    if kind is list or kind is tuple:
+        return kind(_with_tracked_numbers(item, recording, counter) for item in x)
+    if kind is dict:
+        return {key: _with_tracked_numbers(item, recording, counter) for key, item in x.items()}
+    return x
+
+
+def _closure_objects(function: Callable) -> tuple:
+    """The objects behind the names function reads from its closure and its globals (a
+    model rebuilt under the same name is another graph)."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return ()
+    found = [cell.cell_contents for cell in function.__closure__ or ()
+             if _cell_is_set(cell)]
+    names = function.__globals__
+    found += [names[name] for name in code.co_names if name in names]
+    return tuple(found)
+
+
+def _cell_is_set(cell: Any) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 - an empty cell raises
+    except ValueError:
+        return False
+    return True
+
+
+# ---- the trace: the graph written as Python -------------------------------------------------
+class _Trace:
+    """One recorded graph, compiled: forward(P, A) and backward(seed, saved).
+
+    P: the numbers of the leaves read at each call (the Values made before tracing), A:
+    the argument numbers. Leaves made while tracing from other numbers are constants.
+    """
+
+    def __init__(self, root: Value, recording: _Recording, argument_numbers: list[float],
+                 argument_values: list[Value], closure: tuple, args: tuple) -> None:
+        self.closure = closure
+        self.args = args  # objects in the shape are known by id: keep them alive
+        graph = _Graph(root, recording, argument_values)
+        self.static_numbers = [(k, argument_numbers[k])
+                               for k in sorted(recording.used_as_numbers)]
+        self.leaf_sources = graph.leaf_sources
+        self.source = _write(graph)
+        namespace = dict(graph.namespace)
+        exec(compile(self.source, f"<jit of {describe(root)}>", "exec"), namespace)
+        self.forward = namespace["forward"]
+        self.backward_code = namespace["backward"]
+        self.guards = graph.guards
+
+    def matches(self, closure: tuple, argument_numbers: list[float]) -> bool:
+        if len(closure) != len(self.closure) or any(
+                a is not b for a, b in zip(closure, self.closure)):
+            return False
+        return all(_same(argument_numbers[k], number) for k, number in self.static_numbers)
+
+    def replay(self, argument_numbers: list[float], argument_values: list[Value],
+               interpreted: Callable[[], Value]) -> Replayed:
+        leaves = [argument_values[source] if source.__class__ is int else source
+                  for source in self.leaf_sources]
+        numbers_read = [leaf._data for leaf in leaves]
+        try:
+            out, saved = self.forward(numbers_read, argument_numbers)
+        except _GuardFailed as failed:
+            raise _GuardFailed(self.guards[failed.args[0]].describe()) from None
+        return Replayed(out, self, saved, leaves, numbers_read, interpreted)
+
+    def backward(self, seed: float, saved: tuple, leaves: list[Node]) -> None:
+        fresh = self.backward_code(seed, saved)  # writes no .grad: an error changes nothing
+        # A leaf's gradient from this call is summed on its own, then added to what it
+        # held, as backward() does (so calling twice gives exactly twice).
+        for leaf, gradient in zip(leaves, fresh):
+            before = leaf.grad
+            leaf.grad = gradient + before if before else gradient
+
+
+def _same(a: float, b: float) -> bool:
+    """a == b, and NaN is the same as NaN."""
+    return a == b or (a != a and b != b)
+
+
+class _Graph:
+    """The traced graph, sorted out for writing: which node is what, and the loops."""
+
+    def __init__(self, root: Value, recording: _Recording, argument_values: list[Value]) -> None:
+        self.root = root
+        self.guards = recording.guards
+        starts = [root] + [g.node for g in self.guards] + [
+            g.other for g in self.guards if isinstance(g.other, Node)]
+        nodes = {id(node): node for start in starts for node in reachable(start)}
+        self.nodes = sorted(nodes.values(), key=lambda node: node._serial)
+        self.in_backward = {id(node) for node in reachable(root)}
+        by_argument = {id(value): k for k, value in enumerate(argument_values)}
+        self.leaf_sources: list[Any] = []  # per read leaf: argument position or the Value
+        self.namespace: dict[str, Any] = {"_GuardFailed": _GuardFailed, "_sum": sum,
+                                           "_nan": math.nan, "_inf": math.inf, "_same": _same}
+        self.name: dict[int, str] = {}
+        self.needs_grad: set[int] = set()
+        self.read_leaves: list[Node] = []
+        self.computed = 0
+        # A float made from an argument that is no leaf's number went elsewhere (math.exp(x),
+        # a comparison): the argument's number is then part of the trace's shape.
+        leaf_numbers = {id(node._data) for node in self.nodes if not node._children}
+        recording.used_as_numbers.update(
+            position for key, position in recording.argument_floats.items()
+            if key not in leaf_numbers)
+        for node in self.nodes:
+            self._classify(node, recording, by_argument)
+        self.loops = _find_loops(self)
+
+    def _classify(self, node: Node, recording: _Recording, by_argument: dict) -> None:
+        key = id(node)
+        if node._children:
+            if node._serial < recording.start:
+                raise ValueError(
+                    f"jit: the traced function uses {describe(node)}, computed before it was "
+                    f"called; a replay could not follow a change of the Values it was "
+                    f"computed from. Compute it inside the function (or pass its inputs).")
+            self.name[key] = f"v{self.computed}"
+            self.computed += 1
+            if any(id(child) in self.needs_grad for child in node._children):
+                self.needs_grad.add(key)
+        elif node._serial < recording.start or key in by_argument:
+            self.name[key] = f"p{len(self.read_leaves)}"
+            self.read_leaves.append(node)
+            self.leaf_sources.append(by_argument.get(key, node))
+            self.needs_grad.add(key)
+        else:
+            position = recording.argument_floats.get(id(node._data))
+            if position is not None and position not in recording.used_as_numbers:
+                self.name[key] = f"A[{position}]"
+            else:
+                self.name[key] = _literal(node._data)
+
+
+def _literal(x: float) -> str:
+    if x != x:
+        return "_nan"
+    if x in (math.inf, -math.inf):
+        return "_inf" if x > 0 else "-_inf"
+    return repr(x)
+
+
+# ---- loops: a sum over samples whose graphs have the same shape ----------------------------
+@dataclass
+class _Loop:
+    """A sum node whose children are the outputs of samples with graphs of the same shape.
+
+    nodes: each sample's computed nodes in creation order; rows: each sample's leaf
+    numbers (as code: literals or A[k]); body: sample 0's nodes, whose code is the loop's.
+    """
+
+    sum_node: Node
+    samples: list[list[Node]]
+    slots: list[list[Node]]
+
+
+def _find_loops(graph: _Graph) -> dict[int, _Loop]:
+    parents: Counter = Counter()
+    for node in graph.nodes:
+        for child in node._children:
+            parents[id(child)] += 1
+    guarded = {id(g.node) for g in graph.guards} | {
+        id(g.other) for g in graph.guards if isinstance(g.other, Node)}
+    loops = {}
+    for node in graph.nodes:
+        if node._op is SUM and len(node._children) >= SMALLEST_LOOP:
+            loop = _as_loop(node, graph, parents, guarded)
+            if loop is not None:
+                loops[id(node)] = loop
+    return loops
+
+
+def _as_loop(sum_node: Node, graph: _Graph, parents: Counter, guarded: set) -> _Loop | None:
+    samples, slots, shapes = [], [], set()
+    for output in sum_node._children:
+        found = _sample(output, graph, parents, guarded)
+        if found is None:
+            return None
+        nodes, leaves, shape = found
+        shapes.add(shape)
+        if len(shapes) > 1:
+            return None
+        samples.append(nodes)
+        slots.append(leaves)
+    return _Loop(sum_node, samples, slots)
+
+
+def _sample(output: Node, graph: _Graph, parents: Counter, guarded: set
+            ) -> tuple[list[Node], list[Node], tuple] | None:
+    """The computed nodes only output needs (its private graph), the leaves made while
+    tracing that they read, and the graph's shape; None if it is not private."""
+    if not output._children or parents[id(output)] != 1:
+        return None
+    inside = {id(output): output}
+    edges_inside: Counter = Counter({id(output): 1})
+    queue = [output]
+    for node in queue:
+        for child in node._children:
+            if child._children:
+                edges_inside[id(child)] += 1
+                if id(child) not in inside:
+                    inside[id(child)] = child
+                    queue.append(child)
+    if any(edges_inside[key] != parents[key] or key in guarded for key in inside):
+        return None
+    nodes = sorted(inside.values(), key=lambda node: node._serial)
+    local = {id(node): i for i, node in enumerate(nodes)}
+    leaves: list[Node] = []
+    slot_of: dict[int, int] = {}
+    shape = []
+    for node in nodes:
+        references = []
+        for child in node._children:
+            key = id(child)
+            if key in local:
+                references.append(("n", local[key]))
+            elif graph.name[key].startswith("p"):
+                references.append(("p", graph.name[key]))
+            else:
+                if key not in slot_of:
+                    slot_of[key] = len(leaves)
+                    leaves.append(child)
+                references.append(("s", slot_of[key]))
+        shape.append((node._op, tuple(references)))
+    return nodes, leaves, tuple(shape)
+
+
+# ---- writing the code ------------------------------------------------------------------------
+def _write(graph: _Graph) -> str:
+    return _Writer(graph).source()
+
+
+class _Writer:
+    """Writes forward(P, A) and backward(seed, saved) for a graph, one line per node."""
+
+    def __init__(self, graph: _Graph) -> None:
+        self.graph = graph
+        self.in_loop: dict[int, _Loop] = {}
+        for loop in graph.loops.values():
+            for sample in loop.samples:
+                for node in sample:
+                    self.in_loop[id(node)] = loop
+        self.guard_after: dict[int, list[int]] = {}
+        for index, guard in enumerate(graph.guards):
+            operands = [guard.node] + ([guard.other] if isinstance(guard.other, Node) else [])
+            last = max(operands, key=lambda node: node._serial)
+            self.guard_after.setdefault(id(last), []).append(index)
+
+    def source(self) -> str:
+        return "\n".join(self.forward() + [""] + self.backward()) + "\n"
+
+    # -- forward --
+    def forward(self) -> list[str]:
+        graph = self.graph
+        lines = ['def forward(P, A):',
+                 '    """The recorded forward pass: P the leaves\' numbers, A the arguments\'."""']
+        lines.append(f"    {_target(len(graph.read_leaves), 'p')} = P")
+        for node in graph.nodes:
+            key = id(node)
+            if key in self.in_loop:
+                continue
+            if key in graph.loops:
+                lines += self.loop_forward(graph.loops[key])
+            elif node._children:
+                lines.append(f"    {graph.name[key]} = {self.value(node, graph.name)}"
+                             f"  # {_where(node)}")
+            for guard_index in self.guard_after.get(key, []):
+                lines += self.guard(guard_index, "    ")
+        kept = self.kept_names()
+        lines.append(f"    return {graph.name[id(graph.root)]}, {_tuple_of(kept)}")
+        return lines
+
+    def kept_names(self) -> list[str]:
+        graph = self.graph
+        kept = [graph.name[id(node)] for node in graph.nodes
+                if id(node) not in self.in_loop and graph.name[id(node)][0] in "vp"]
+        for index in range(len(graph.loops)):
+            kept += [f"rows{index}", f"kept{index}"]
+        return kept
+
+    def guard(self, index: int, indent: str) -> list[str]:
+        guard = self.graph.guards[index]
+        names = self.graph.name
+        node = names[id(guard.node)]
+        if guard.kind == "data":
+            test = f"_same({node}, {_literal(guard.outcome)})"
+            return [f"{indent}if not {test}: raise _GuardFailed({index})  # {node}.data read"]
+        if guard.kind == "bool":
+            test = f"{node} != 0.0"
+        else:
+            other = names[id(guard.other)] if isinstance(guard.other, Node) else _literal(
+                guard.other)
+            test = f"{node} {guard.kind} {other}"
+        wrong = f"not ({test})" if guard.outcome else f"({test})"
+        return [f"{indent}if {wrong}: raise _GuardFailed({index})  # traced: {guard.outcome}"]
+
+    def value(self, node: Node, names: dict[int, str]) -> str:
+        """The expression for node's number, from its children's names."""
+        op = node._op
+        args = [names[id(child)] for child in node._children]
+        template = _FORWARD.get(op)
+        if template is not None:
+            return template(args)
+        function = f"_forward_{op.name}"
+        self.graph.namespace[function] = op.forward
+        if op.arity is None:
+            return f"{function}([{', '.join(args)}])"
+        return f"{function}({', '.join(args)})"
+
+    def loop_forward(self, loop: _Loop) -> list[str]:
+        index = list(self.graph.loops).index(id(loop.sum_node))
+        names = self.loop_names(loop)
+        rows = [f"({''.join(self.graph.name[id(leaf)] + ', ' for leaf in slots)})"
+                for slots in loop.slots]
+        sample = loop.samples[0]
+        slot_names = _target(len(loop.slots[0]), "s")
+        lines = [f"    # {len(loop.samples)} samples, each the same graph of {len(sample)} "
+                 f"nodes: one loop"]
+        if all(not row.startswith("(A") and "A[" not in row for row in rows):
+            self.graph.namespace[f"ROWS{index}"] = [
+                tuple(leaf._data for leaf in slots) for slots in loop.slots]
+            lines.append(f"    rows{index} = ROWS{index}")
+        else:
+            lines.append(f"    rows{index} = [{', '.join(rows)}]")
+        lines += [f"    outputs{index} = []", f"    kept{index} = []",
+                  f"    for {slot_names} in rows{index}:"]
+        for node in sample:
+            lines.append(f"        {names[id(node)]} = {self.value(node, names)}"
+                         f"  # {_where(node)}")
+        lines += [f"        outputs{index}.append({names[id(sample[-1])]})",
+                  f"        kept{index}.append({_target(len(sample), 'u', ' ' * 12)})",
+                  f"    {self.graph.name[id(loop.sum_node)]} = _sum(outputs{index})"
+                  f"  # {_where(loop.sum_node)}"]
+        return lines
+
+    def loop_names(self, loop: _Loop) -> dict[int, str]:
+        """Names inside the loop, from sample 0: u0.. for its nodes, s0.. for its leaves."""
+        names = dict(self.graph.name)
+        for i, node in enumerate(loop.samples[0]):
+            names[id(node)] = f"u{i}"
+        for i, leaf in enumerate(loop.slots[0]):
+            names[id(leaf)] = f"s{i}"
+        return names
+
+    # -- backward --
+    def backward(self) -> list[str]:
+        graph = self.graph
+        lines = ['def backward(seed, saved):',
+                 '    """The recorded backward pass: d output / d leaf for each read leaf, in '
+                 'order."""']
+        kept = self.kept_names()
+        lines.append(f"    {_tuple_of(kept)} = saved")
+        grads = self.grad_names()
+        needing = [node for node in graph.nodes if id(node) in graph.needs_grad
+                   and id(node) not in self.in_loop
+                   and (id(node) in graph.in_backward or not node._children)]
+        if needing:
+            lines.append(f"    {' = '.join(grads[id(node)] for node in needing)} = 0.0")
+        root = graph.root
+        if id(root) in graph.needs_grad:
+            lines.append(f"    {grads[id(root)]} += seed")
+        for node in reversed(graph.nodes):
+            key = id(node)
+            if (key in self.in_loop or key not in graph.in_backward
+                    or key not in graph.needs_grad or not node._children):
+                continue
+            if key in graph.loops:
+                lines += self.loop_backward(graph.loops[key], grads)
+            else:
+                lines += self.shares(node, graph.name, grads, "    ")
+        lines.append(f"    return {_tuple_of([grads[id(n)] for n in graph.read_leaves])}")
+        return lines
+
+    def grad_names(self) -> dict[int, str]:
+        return {key: "g" + name for key, name in self.graph.name.items()
+                if name[0] in "vp"}
+
+    def shares(self, node: Node, names: dict[int, str], grads: dict[int, str],
+               indent: str) -> list[str]:
+        """`if g: child's grad += g * d node / d child` for each child needing a gradient."""
+        upstream = grads[id(node)]
+        needed = [i for i, child in enumerate(node._children) if id(child) in grads
+                  and id(child) in self.graph.needs_grad]
+        if not needed:
+            return []
+        args = [names[id(child)] for child in node._children]
+        partials = self.partials(node, args, names[id(node)], needed)
+        lines = [f"{indent}if {upstream}:  # {_where(node)}"]
+        for prelude in partials.pop(None, []):
+            lines.append(f"{indent}    {prelude}")
+        for i in needed:
+            share = partials[i]
+            product = upstream if share == "1.0" else f"{upstream} * {share}"
+            lines.append(f"{indent}    {grads[id(node._children[i])]} += {product}")
+        return lines
+
+    def partials(self, node: Node, args: list[str], out: str, needed: list[int]) -> dict:
+        """i -> the expression of d node / d child i (and None -> lines to run first)."""
+        op = node._op
+        template = _BACKWARD.get(op)
+        if template is not None:
+            return template(args, out)
+        if op.constant_partials is not None:
+            return {i: _literal(op.constant_partials[i]) for i in range(2)}
+        namespace = self.graph.namespace
+        if op.partial_rules is not None:
+            found = {}
+            for i in needed:
+                namespace[f"_partial_{op.name}_{i}"] = op.partial_rules[i]
+                found[i] = f"_partial_{op.name}_{i}({', '.join(args)}, {out})"
+            return found
+        rule = f"_derivative_{op.name}"
+        namespace[rule] = op.derivative
+        if op.arity == 1:
+            return {0: f"{rule}({args[0]}, {out})"}
+        call = (f"{rule}([{', '.join(args)}], {out})" if op.arity is None
+                else f"{rule}({', '.join(args)}, {out})")
+        found = {None: [f"d = {call}"]}
+        found.update({i: f"d[{i}]" for i in needed})
+        return found
+
+    def loop_backward(self, loop: _Loop, grads: dict[int, str]) -> list[str]:
+        index = list(self.graph.loops).index(id(loop.sum_node))
+        names = self.loop_names(loop)
+        sample = loop.samples[0]
+        inner = dict(grads)
+        for node in sample:
+            inner[id(node)] = "h" + names[id(node)]
+        needing = [node for node in sample if id(node) in self.graph.needs_grad]
+        if not needing:
+            return []
+        upstream = grads[id(loop.sum_node)]
+        lines = [f"    if {upstream}:  # {_where(loop.sum_node)}: each sample in reverse order",
+                 f"        for {_target(len(loop.slots[0]), 's')}, "
+                 f"{_target(len(sample), 'u', ' ' * 12)} in zip(reversed(rows{index}), "
+                 f"reversed(kept{index})):",
+                 f"            {' = '.join(inner[id(node)] for node in needing)} = 0.0",
+                 f"            {inner[id(sample[-1])]} += {upstream}"]
+        for node in reversed(sample):
+            if id(node) in self.graph.needs_grad:
+                lines += self.shares(node, names, inner, "            ")
+        return lines
+
+
+def _names(count: int, prefix: str) -> str:
+    return ", ".join(f"{prefix}{i}" for i in range(count))
+
+
+def _target(count: int, prefix: str, indent: str = "    ") -> str:
+    """A tuple to unpack into: "(s0, s1,)", or "()" for none."""
+    return _tuple_of([f"{prefix}{i}" for i in range(count)], indent)
+
+
+def _tuple_of(names: list[str], indent: str = "    ") -> str:
+    """A tuple display of names, "(a, b,)" or "()", broken into lines of at most 100."""
+    if not names:
+        return "()"
+    lines, line = [], "("
+    for name in names:
+        if len(indent) + len(line) + len(name) > 96:
+            lines.append(line.rstrip())
+            line = " "
+        line += name + ", "
+    lines.append(line.rstrip(" ") + ")")
+    return f"\n{indent}".join(lines)
+
+
+def _where(node: Node) -> str:
+    """A comment for the node's line: its op, and its scope or label (on one line)."""
+    place = " ".join((node.label or node.scope).split())
+    return f"{node._op.name} {place}".rstrip()
+
+
+# How the hottest primitives are written inline (the others call the table's functions).
+# Each is exactly the table's forward function or derivative rule, so the bits agree;
+# the tests compare every primitive with the interpreted engine.
+_FORWARD: dict[Primitive, Callable[[list[str]], str]] = {
+    ADD: lambda a: f"{a[0]} + {a[1]}",
+    SUB: lambda a: f"{a[0]} - {a[1]}",
+    MUL: lambda a: f"{a[0]} * {a[1]}",
+    NEG: lambda a: f"-{a[0]}",
+    IDENTITY: lambda a: a[0],
+    RELU: lambda a: f"0.0 if {a[0]} <= 0.0 else {a[0]}",
+    SUM: lambda a: f"_sum(({''.join(x + ', ' for x in a)}))",
+    DOT: lambda a: "_sum(({}))".format("".join(
+        f"{w} * {x}, " for w, x in zip(a[:len(a) // 2], a[len(a) // 2:]))),
+}
+_BACKWARD: dict[Primitive, Callable[[list[str], str], dict]] = {
+    ADD: lambda a, out: {0: "1.0", 1: "1.0"},
+    SUB: lambda a, out: {0: "1.0", 1: "-1.0"},
+    MUL: lambda a, out: {0: a[1], 1: a[0]},
+    NEG: lambda a, out: {0: "-1.0"},
+    IDENTITY: lambda a, out: {0: "1.0"},
+    EXP: lambda a, out: {0: out},
+    TANH: lambda a, out: {0: f"(1 - {out} * {out})"},
+    RELU: lambda a, out: {0: f"(1.0 if {a[0]} > 0 else 0.0 if {a[0]} <= 0 else _nan)"},
+    SUM: lambda a, out: dict.fromkeys(range(len(a)), "1.0"),
+    DOT: lambda a, out: {i: a[(i + len(a) // 2) % len(a)] for i in range(len(a))},
+}

@@ -1,0 +1,336 @@
+"""jit: the compiled replay gives the interpreted engine's numbers, re-traces when it must,
+and fails as the interpreted engine fails."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograd import DomainError, StaleGraphError, Value, log, no_grad
+from autograd.jit import jit
+from autograd.testing import domain_floats, expressions
+from nn import MLP, cross_entropy, hinge, l2, mse
+
+
+def same(a: float, b: float) -> bool:
+    """Identical floats (NaN the same as NaN)."""
+    return a == b or (a != a and b != b)
+
+
+def interpreted(function, leaves, *args):
+    """function's output number and its leaves' gradients, by the interpreted engine."""
+    for leaf in leaves:
+        leaf.grad = 0.0
+    out = function(*args)
+    out.backward()
+    return out.data, [leaf.grad for leaf in leaves]
+
+
+def compiled(step, leaves, *args):
+    for leaf in leaves:
+        leaf.grad = 0.0
+    out = step(*args)
+    out.backward()
+    return out.data, [leaf.grad for leaf in leaves]
+
+
+def outcome(run, *args):
+    """run's result, or the type and message of the error it raised."""
+    try:
+        return run(*args)
+    except (DomainError, OverflowError) as error:
+        return type(error), str(error)
+
+
+def assert_same(a, b):
+    if isinstance(a[0], type) or isinstance(b[0], type):
+        assert a == b
+        return
+    assert same(a[0], b[0]), (a[0], b[0])
+    assert all(same(x, y) for x, y in zip(a[1], b[1])), (a[1], b[1])
+
+
+# ---- the same numbers -------------------------------------------------------------------------
+@given(expressions(variables=3, max_depth=4),
+       st.lists(st.lists(domain_floats("real", 3.0), min_size=3, max_size=3), min_size=3,
+                max_size=3))
+def test_random_expressions_give_the_interpreted_numbers_over_replays(expression, numbers):
+    leaves = [Value(x, kind="parameter") for x in numbers[0]]
+
+    def f():
+        out = expression(*leaves)
+        return out if isinstance(out, Value) else Value(out)  # a constant expression
+
+    first = outcome(interpreted, f, leaves)
+    step = jit(f)
+    try:
+        step()
+    except (DomainError, OverflowError) as error:
+        assert first == (type(error), str(error))  # the trace itself met the error
+        return
+    for new_numbers in numbers:  # new numbers in the same leaves: a replay each
+        for leaf, x in zip(leaves, new_numbers):
+            leaf.data = x
+        assert_same(outcome(compiled, step, leaves), outcome(interpreted, f, leaves))
+
+
+@st.composite
+def small_networks(draw):
+    sizes = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+    activation = draw(st.sampled_from(["relu", "tanh", "sigmoid", "leaky_relu"]))
+    net = MLP(2, sizes, activation=activation, seed=draw(st.integers(0, 1000)))
+    rows = draw(st.integers(1, 6))
+    X = [[draw(domain_floats("real", 2.0)) for _ in range(2)] for _ in range(rows)]
+    y = [draw(domain_floats("real", 2.0)) for _ in range(rows)]
+    return net, X, y
+
+
+@given(small_networks(), st.integers(0, 2**32 - 1))
+def test_small_mlp_losses_give_the_interpreted_numbers_while_training(case, seed):
+    net, X, y = case
+
+    def loss():
+        outputs = [net(x) for x in X]
+        if net.sizes[-1] > 1:  # several outputs: one loss per output, summed
+            outputs = [sum(out) for out in outputs]
+        return mse(outputs, y) + 1e-3 * l2(net.parameters())
+
+    parameters = net.parameters()
+    step = jit(loss)
+    rng = random.Random(seed)
+    for _ in range(4):
+        assert_same(compiled(step, parameters), interpreted(loss, parameters))
+        for p in parameters:  # an optimizer's step: new numbers, same graph
+            p.data -= 0.1 * p.grad + rng.uniform(-0.01, 0.01)
+    assert step.trace_count == 1
+
+
+def test_the_learners_loop_on_moons_is_exact_and_written_as_one_loop():
+    from nn import moons
+
+    X, y = moons(40, noise=0.1, signed=True)
+    net = MLP(2, [8, 8, 1], seed=3)
+
+    def total_loss():
+        return hinge([net(x) for x in X], y) + 1e-4 * l2(net.parameters())
+
+    step = jit(total_loss)
+    parameters = net.parameters()
+    for _ in range(5):
+        assert_same(compiled(step, parameters), interpreted(total_loss, parameters))
+        for p in parameters:
+            p.data -= 0.5 * p.grad
+    assert step.trace_count == 1
+    assert "40 samples, each the same graph" in step.source
+    assert step.source.count("for (s0") == 2  # the forward loop and the backward loop
+
+
+def test_backward_twice_adds_twice_and_grad_scales():
+    w = Value(1.5, kind="parameter")
+    step = jit(lambda: w * w * 3.0)
+    loss = step()
+    loss.backward()
+    loss.backward(grad=0.5)
+    assert w.grad == 9.0 + 4.5
+    assert loss.data == 6.75 and "6.75" in repr(loss)
+
+
+def test_leaves_accumulate_onto_what_they_held():
+    w = Value(2.0, kind="parameter")
+    w.grad = 0.25
+    jit(lambda: w * 3.0)().backward()
+    assert w.grad == 3.0 + 0.25
+
+
+# ---- guards: Python looked at a number ---------------------------------------------------------
+def test_a_comparison_is_a_guard_and_a_flip_retraces_correctly():
+    x = Value(2.0, kind="parameter")
+
+    def f():
+        return x * x if x > 1.0 else x * 10.0
+
+    step = jit(f)
+    assert step().data == 4.0
+    x.data = 3.0
+    assert step().data == 9.0 and step.trace_count == 1
+    x.data = 0.5
+    out = step()
+    assert out.data == 5.0 and step.trace_count == 2
+    assert "guard" in step.reason and "> 1.0 was True" in step.reason
+    out.backward()
+    assert x.grad == 10.0
+    x.data = 3.0  # back to the first branch: its trace is kept
+    assert step().data == 9.0 and step.trace_count == 2
+
+
+@given(st.lists(domain_floats("real", 3.0), min_size=2, max_size=5))
+def test_max_of_scores_and_bool_are_guarded(numbers):
+    scores = [Value(x, kind="parameter") for x in numbers]
+
+    def f():
+        best = max(scores)  # compares Values
+        return best * 2.0 if best else best + 1.0
+
+    step = jit(f)
+    step()
+    rng = random.Random(len(numbers))
+    for _ in range(4):
+        for s in scores:
+            s.data = rng.choice([0.0, rng.uniform(-3, 3)])
+        assert_same(compiled(step, scores), interpreted(f, scores))
+
+
+def test_reading_data_is_a_guard_on_the_number():
+    logits = [Value(x, kind="parameter") for x in (0.5, -1.0, 2.0)]
+
+    def f():
+        return cross_entropy([logits], [2])  # logsumexp takes max(v.data)
+
+    step = jit(f)
+    assert_same(compiled(step, logits), interpreted(f, logits))
+    logits[0].data = 3.0
+    assert_same(compiled(step, logits), interpreted(f, logits))
+    assert step.trace_count == 2 and ".data read" in step.source
+
+
+def test_printing_a_value_while_tracing_is_no_guard(capsys):
+    w = Value(1.0, kind="parameter")
+
+    def f():
+        out = w * 2.0
+        print(out, f"{out:.2f}")
+        return out
+
+    step = jit(f)
+    step()
+    w.data = 5.0
+    assert step().data == 10.0 and step.trace_count == 1
+    assert "2.00" in capsys.readouterr().out
+
+
+# ---- shapes and arguments ---------------------------------------------------------------------
+def test_a_new_batch_size_retraces():
+    net = MLP(2, [3, 1], seed=1)
+
+    def f(X, y):
+        return mse([net(x) for x in X], y)
+
+    step = jit(f)
+    parameters = net.parameters()
+    X = [[0.1, 0.2], [0.3, -0.5], [1.0, 2.0]]
+    y = [0.5, -0.5, 1.0]
+    assert_same(compiled(step, parameters, X, y), interpreted(f, parameters, X, y))
+    assert_same(compiled(step, parameters, X[:2], y[:2]), interpreted(f, parameters, X[:2],
+                                                                      y[:2]))
+    assert step.trace_count == 2 and step.reason == "new argument shape"
+
+
+def test_argument_numbers_are_read_at_each_call():
+    net = MLP(2, [3, 1], seed=2)
+    def f(X, y):
+        return mse([net(x) for x in X], y)
+
+    step = jit(f)
+    parameters = net.parameters()
+    rng = random.Random(0)
+    for _ in range(4):
+        X = [[rng.uniform(-2, 2) for _ in range(2)] for _ in range(5)]
+        y = [rng.uniform(-1, 1) for _ in range(5)]
+        assert_same(compiled(step, parameters, X, y), interpreted(f, parameters, X, y))
+    assert step.trace_count == 1
+
+
+def test_an_argument_used_as_a_plain_number_is_part_of_the_shape():
+    w = Value(2.0, kind="parameter")
+    step = jit(lambda x: w * math.exp(x) + w * x)  # math.exp(x) is computed outside the graph
+    assert step(0.0).data == 2.0
+    assert step(1.0).data == pytest.approx(2 * math.e + 2)
+    assert step.trace_count == 2
+    step(1.0)
+    assert step.trace_count == 2
+
+
+def test_a_rebuilt_model_under_the_same_name_retraces():
+    global net_for_test
+    net_for_test = MLP(2, [2, 1], seed=1)
+    step = jit(lambda: net_for_test([1.0, 2.0]))
+    first = step().data
+    net_for_test = MLP(2, [2, 1], seed=2)
+    assert step().data == net_for_test([1.0, 2.0]).data != first
+    assert step.trace_count == 2
+
+
+def test_a_model_passed_in_is_read_from_the_object():
+    step = jit(lambda net, x: net(x))
+    a, b = MLP(2, [2, 1], seed=1), MLP(2, [2, 1], seed=2)
+    assert step(a, [1.0, 2.0]).data == a([1.0, 2.0]).data
+    assert step(b, [1.0, 2.0]).data == b([1.0, 2.0]).data
+    assert step.trace_count == 2
+
+
+# ---- errors: the interpreted engine's own ------------------------------------------------------
+def test_a_domain_error_in_the_replayed_forward_is_the_interpreted_one():
+    x = Value(2.0, "x", kind="parameter")
+    step = jit(lambda: log(x) * 3.0)
+    step()
+    x.data = -1.0
+    with pytest.raises(DomainError) as replayed:
+        step()
+    with pytest.raises(DomainError) as direct:
+        log(x)
+    assert str(replayed.value) == str(direct.value) and "'x'" in str(replayed.value)
+
+
+def test_a_domain_error_in_the_replayed_backward_is_the_interpreted_one_and_writes_nothing():
+    x = Value(4.0, "x", kind="parameter")
+    step = jit(lambda: x.sqrt() * 2.0)
+    step().backward()
+    x.data = 0.0
+    x.grad = 0.125
+    loss = step()
+    assert loss.data == 0.0
+    with pytest.raises(DomainError) as replayed:
+        loss.backward()
+    with pytest.raises(DomainError) as direct:
+        (x.sqrt() * 2.0).backward()
+    assert str(replayed.value) == str(direct.value)
+    assert x.grad == 0.125
+
+
+def test_a_parameter_changed_before_backward_is_refused():
+    w = Value(1.0, "w", kind="parameter")
+    loss = jit(lambda: w * 2.0)()
+    w.data = 3.0
+    with pytest.raises(StaleGraphError, match="'w'"):
+        loss.backward()
+
+
+def test_what_jit_cannot_replay_is_refused_loudly():
+    w = Value(1.0, kind="parameter")
+
+    def uses_no_grad():
+        with no_grad():
+            scale = w * 2.0
+        return w * scale
+
+    with pytest.raises(RuntimeError, match="no_grad"):
+        jit(uses_no_grad)()
+
+    def changes_a_number():
+        w.data = 2.0
+        return w * 1.0
+
+    with pytest.raises(RuntimeError, match="new number"):
+        jit(changes_a_number)()
+    with pytest.raises(TypeError, match="must return one Value"):
+        jit(lambda: 3.0)()
+    outside = w * 2.0
+    with pytest.raises(ValueError, match="computed before"):
+        jit(lambda: outside * 3.0)()
+    with pytest.raises(TypeError, match="function"):
+        jit(3)
+    assert (w < 2.0) is True and w.data == 1.0  # Value's own methods are back
