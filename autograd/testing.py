@@ -220,8 +220,8 @@ class SlopeCheck:
     ok: it matched at every input tried (`tried` of them).
     x: on failure, hypothesis' smallest failing input; on success, the input where the
         rule came closest to the tolerance (its `error`).
-    expected: central differences at x; computed: what the engine computed from the rule
-        (None if the rule raised `problem` instead).
+    expected: central differences at x (None if the forward function raised `problem`);
+    computed: what the engine computed from the rule (None if it raised `problem`).
     """
 
     order: int
@@ -242,8 +242,12 @@ class SlopeCheck:
                        f"; closest at x = {self.x:.6g}, off by {self.error:.2g}")
             return f"{name}: the {what} is right at all {self.tried} inputs tried{closest}"
         lines = [f"{name}: the {what} is wrong.",
-                 f"  hypothesis' smallest failing input: x = {self.x!r}",
-                 f"  expected {slope}: {self.expected:.6g}   ({expected_from})"]
+                 f"  hypothesis' smallest failing input: x = {self.x!r}"]
+        if self.expected is None:  # the forward function itself failed inside the domain
+            lines.append(f"  the forward function raised {self.problem}: is the domain "
+                         f"declared (domain='positive' or 'nonzero')?")
+            return "\n".join(lines)
+        lines.append(f"  expected {slope}: {self.expected:.6g}   ({expected_from})")
         if self.problem:
             lines.append(f"  computed {slope}: none, {computed_from} raised {self.problem}")
         else:
@@ -362,16 +366,26 @@ def _search_for_failure(order: int, expected: Callable[[float], float],
 def _compare_at(order: int, x: float, expected: Callable[[float], float],
                 computed: Callable[[float], float], atol: float, rtol: float,
                 tried: int) -> SlopeCheck:
-    """expected(x) against computed(x): a passing or failing SlopeCheck at x."""
-    reference = expected(x)
+    """expected(x) against computed(x): a passing or failing SlopeCheck at x.
+
+    Both run the user's code (expected the forward function, computed the rule too), and
+    whatever it raises (a DomainError from 1/x at 0 with no domain declared, a TypeError
+    from math.exp on a Value, a NameError from a typo) is a finding to report at its
+    smallest input, not a crash.
+    """
+    try:
+        reference = expected(x)
+    except Exception as error:  # noqa: BLE001
+        return SlopeCheck(order, False, x, None, None, None, None, _named(error), tried)
     try:
         engine = computed(x)
-    # The rule is the user's code: whatever it raises (a TypeError from math.exp on a Value,
-    # a NameError from a typo) is a finding to report at its smallest input, not a crash.
     except Exception as error:  # noqa: BLE001
-        return SlopeCheck(order, False, x, reference, None, None, None,
-                          f"{type(error).__name__}: {error}", tried)
+        return SlopeCheck(order, False, x, reference, None, None, None, _named(error), tried)
     tolerance = atol + rtol * abs(reference)
     error = abs(engine - reference)
     return SlopeCheck(order, error <= tolerance, x, reference, engine, error, tolerance, "",
                       tried)
+
+
+def _named(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"

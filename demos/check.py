@@ -133,11 +133,17 @@ def _worst_input(check: PrimitiveCheck) -> str:
     """A failure's smallest failing input with both slopes; else the closest call."""
     for slope in (check.first, check.second):
         if not slope.ok:
-            found = ("raised " + slope.problem.split(":")[0] if slope.problem
+            if slope.expected is None:
+                return f"x = {slope.x!r}: the forward function raised {_error_name(slope)}"
+            found = (f"raised {_error_name(slope)}" if slope.problem
                      else f"got {slope.computed:.6g}")
             return f"x = {slope.x!r}: expected {slope.expected:.6g}, {found}"
     worst = max((check.first, check.second), key=lambda slope: slope.error / slope.tolerance)
     return f"x = {worst.x:.6g} (off by {worst.error:.2g})"
+
+
+def _error_name(slope: SlopeCheck) -> str:
+    return slope.problem.split(":")[0]
 
 
 def _shown(text: str) -> str:

@@ -139,6 +139,7 @@ swish = primitive("swish", lambda x: x * sigmoid(x),
 bad_swish = primitive("bad_swish", lambda x: x * sigmoid(x), lambda x, out: sigmoid(x))
 float_only_exp = primitive("float_only_exp", math.exp, lambda x, out: math.exp(x))
 same_swish = swish  # one primitive under two names is checked once
+undeclared_log = primitive("undeclared_log", math.log, lambda x, out: 1 / x)  # no domain
 '''
 
 
@@ -161,7 +162,10 @@ def test_the_table_has_a_row_per_primitive_and_exit_1_when_one_fails(tmp_path, c
     # math.exp in the rule works on floats (first order) but not on Values (second order)
     assert re.match(r"float_only_exp +ok +FAIL +x = \S+: expected \S+, raised TypeError$",
                     lines[3])
-    assert not lines[4].strip()  # three primitives: same_swish is swish
+    assert re.match(r"undeclared_log +FAIL +FAIL +x = 0.0: the forward function raised "
+                    r"DomainError$",
+                    lines[4])
+    assert not lines[5].strip()  # four primitives: same_swish is swish
     # the failures' reports follow the table, in words
     assert "bad_swish: the first derivative is wrong." in printed
     assert f"hypothesis' smallest failing input: x = {x!r}" in printed

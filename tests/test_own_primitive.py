@@ -249,6 +249,31 @@ def test_a_rule_that_cuts_the_graph_fails_the_second_order_check_with_both_numbe
     assert second.computed == 0.0 and second.expected == pytest.approx(2.0, abs=1e-4)
 
 
+def test_a_forward_that_fails_inside_the_declared_domain_is_reported_not_raised():
+    undeclared_log = primitive("undeclared_log", math.log, lambda x, out: 1 / x)  # real?
+    with pytest.raises(PrimitiveCheckError) as caught:
+        check_primitive(undeclared_log)
+    first = caught.value.check.first
+    assert first.x == 0.0 and first.expected is None
+    assert first.problem.startswith("DomainError: undeclared_log: input outside the domain")
+    assert ("the forward function raised DomainError: undeclared_log: input outside the "
+            "domain; got -1e-06") in str(caught.value)
+    assert "is the domain declared (domain='positive' or 'nonzero')?" in str(caught.value)
+
+
+def test_a_rule_that_fails_inside_the_declared_domain_is_reported_not_raised():
+    inverse = primitive("inverse", lambda x: 1 / x, lambda x, out: -out * out)  # real?
+    with pytest.raises(PrimitiveCheckError) as caught:
+        check_primitive(inverse)
+    first = caught.value.check.first
+    assert first.x == 0.0 and first.computed is None
+    assert first.problem.startswith("DomainError: inverse: input outside the domain; got 0.0")
+
+
+def test_declaring_your_own_leaves_the_table_of_built_ins_alone():
+    assert "swish" not in autograd.TABLE and "my_log" not in autograd.TABLE
+
+
 def test_declared_kinks_are_kept_away_from():
     my_relu = primitive("my_relu", lambda x: max(x, 0.0), lambda x, out: 1.0 if x > 0 else 0.0,
                         kinks=(0.0,))
