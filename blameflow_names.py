@@ -75,10 +75,11 @@ def problem_with(name: str) -> str | None:
     others = other_distributions(name)
     if others:
         listed = " and ".join(repr(other) for other in others)
-        return (f"the installed distribution {listed} also provides the import name "
-                f"{name!r}, which is blameflow's, so one overwrites or hides the other "
-                f"(pip check does not notice); use blameflow in a fresh virtual environment: "
-                f"python -m venv NEW_FOLDER, activate it, pip install blameflow")
+        kind, every = ("distributions", "all") if len(others) > 1 else ("distribution", "both")
+        return (f"blameflow and the installed {kind} {listed} {every} provide the import "
+                f"name {name!r}, so one overwrites or hides the other (pip check does not "
+                f"notice); use blameflow in a fresh virtual environment: python -m venv "
+                f"NEW_FOLDER, activate it, then pip install blameflow")
     found = found_at(name)
     if found is not None and found != (HOME / name).resolve():
         what = "folder" if found.is_dir() else "file"
@@ -128,5 +129,5 @@ def _not_ours(name: str, module: object) -> str:
 
 
 def _normalized(distribution: str) -> str:
-    """A distribution's name as pip compares names: Blame_Flow and blame.flow are blameflow."""
+    """A distribution's name as pip compares names (PEP 503): BlameFlow is blameflow."""
     return re.sub(r"[-_.]+", "-", distribution).lower()
