@@ -83,7 +83,8 @@ def run(out: Path | None = None, quick: bool = False) -> dict[str, Any]:
 
 def _first_try(examples: int) -> dict[str, float]:
     """Declare swish with the forgotten product rule and let the check catch it."""
-    print("\n1. A first try at the derivative:")
+    print("\n1. The forward function, on floats, and a first try at the derivative:")
+    _show(swish_forward)
     _show(forgot_the_product_rule)
     print("   swish = primitive(\"swish\", swish_forward, forgot_the_product_rule)")
     print("\n2. check_primitive(swish): hypothesis looks for inputs where the rule and central")
