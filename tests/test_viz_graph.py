@@ -161,3 +161,19 @@ def test_the_legend_explains_only_what_the_picture_shows() -> None:
     assert "double border: parameter" in source and "square: input" in source
     assert "dashed" not in source  # no constant in this picture
     assert "arrow label: blame" in source and "widest 2" in source
+
+
+def test_an_arrow_from_a_constant_carries_no_blame_and_never_nan() -> None:
+    # d/dy x ** y = x ** y * log(x): no number at x = -2. But y is a constant, which
+    # backward() gives no gradient, so its arrow has no blame to show.
+    base, exponent = Value(-2.0, "base"), Value(3.0, "exponent", kind="constant")
+    out = base ** exponent
+    out.backward()
+    source = draw_graph(out).source
+    assert "nan" not in source
+    (into_base,) = [line for line in source.splitlines() if "n0 -> n2_op" in line]
+    (into_exponent,) = [line for line in source.splitlines() if "n1 -> n2_op" in line]
+    assert "label=12 " in into_base  # d/dx x ** 3 = 3 x ** 2 = 12 at x = -2
+    assert 'label=""' in into_exponent and "no blame: exponent is a constant" in into_exponent
+    folded = fold(describe_graph(out), None)
+    assert [flow.blame for flow in folded.flows] == [12.0, None]

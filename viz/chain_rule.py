@@ -129,10 +129,8 @@ class ChainRuleWriter:
                     f"(the output changes one for one with itself)")
         if node_id in self._constant:
             name = self._names[node_id]
-            what = "a constant" if self.nodes[node_id].kind == "constant" else \
-                "made from constants only"
-            return (f"{_fraction(self._names[self.root], name)} is not computed: {name} is "
-                    f"{what}, which nothing trains, so backward() skips it: grad 0")
+            return (f"{_fraction(self._names[self.root], name)} is not computed: "
+                    f"{self._no_gradient(node_id)}: grad 0")
         mentions = _Mentions(self)
         lines = [self._one_hop(node_id, mentions)]
         path = self._path_line(node_id, mentions)
@@ -160,6 +158,8 @@ class ChainRuleWriter:
 
     def blame(self, edge: EdgeInfo) -> str:
         """The blame on one arrow: what the parent's gradient sends back to the child."""
+        if edge.blame is None and edge.parent_grad is not None:
+            return f"no blame: {self._no_gradient(edge.child)}"
         mentions = _Mentions(self)
         top = mentions.name(self.root)
         parent, child = mentions.name(edge.parent), mentions.name(edge.child)
@@ -170,8 +170,18 @@ class ChainRuleWriter:
 
     def local(self, edge: EdgeInfo) -> str:
         """One local derivative with its number: "d(x × w)/dw = 2"."""
+        if edge.child in self._constant:
+            return (f"{_fraction(self._names[edge.parent], self._names[edge.child])}: "
+                    f"not needed, {self._no_gradient(edge.child)}")
         return (f"{_fraction(self._names[edge.parent], self._names[edge.child])} = "
                 f"{format_number(edge.local_derivative)}")
+
+    def _no_gradient(self, node_id: str) -> str:
+        """Why a constant (or a Value made from constants alone) has no gradient."""
+        name = self._names[node_id]
+        what = "a constant" if self.nodes[node_id].kind == "constant" else \
+            "made from constants only"
+        return f"{name} is {what}, which nothing trains, so backward() skips it"
 
     def _one_hop(self, node_id: str, mentions: _Mentions) -> str:
         """dL/dv as the sum over v's uses, the largest terms first when there are many."""

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from autograd import Value, gradients, topological_order
+from autograd.backward import varying_nodes
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,10 @@ class EdgeInfo:
     local_derivative: d parent / d child at this point (nan where it is undefined).
     parent_grad: the parent's gradient, None when gradients are not shown.
     blame: parent_grad * local_derivative, the gradient sent back along this edge;
-        None when gradients are not shown.
+        None when gradients are not shown, and when the child needs no gradient (a
+        constant, or a Value made from constants alone: backward() sends nothing there,
+        and the local derivative may not even exist, as d/dy x ** y = x ** y * log(x)
+        at x < 0).
     """
 
     child: str
@@ -101,7 +105,8 @@ def describe_graph(root: Value, show_grads: bool | None = None,
     shown = gradient if show_grads else dict.fromkeys(order)
     ids = {node: f"n{index}" for index, node in enumerate(order)}
     nodes = [_node_info(node, ids[node], shown[node]) for node in order]
-    edges = [edge for node in order for edge in _edges_into(node, ids, shown[node])]
+    varying = varying_nodes(order)
+    edges = [edge for node in order for edge in _edges_into(node, ids, shown[node], varying)]
     return GraphDescription(nodes=nodes, edges=edges, root=ids[root])
 
 
@@ -148,14 +153,18 @@ def _drawable(text: str, what: str) -> str:
     return text
 
 
-def _edges_into(node: Value, ids: Mapping[Value, str], grad: float | None) -> list[EdgeInfo]:
-    """The edges from node's children into node, with the chain rule's factors."""
+def _edges_into(node: Value, ids: Mapping[Value, str], grad: float | None,
+                varying: set[Value]) -> list[EdgeInfo]:
+    """The edges from node's children into node, with the chain rule's factors.
+
+    varying: the Values that need a gradient; an edge from any other child has no blame.
+    """
     if node.primitive is None:
         return []
     partials = local_derivatives(node)
     return [EdgeInfo(child=ids[child], parent=ids[node], position=position,
                      local_derivative=partial, parent_grad=grad,
-                     blame=None if grad is None else grad * partial)
+                     blame=None if grad is None or child not in varying else grad * partial)
             for position, (child, partial) in enumerate(zip(node.children, partials))]
 
 

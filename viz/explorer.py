@@ -34,7 +34,6 @@ import dataclasses
 import math
 import os
 import xml.etree.ElementTree as ET
-from html import escape
 from typing import Any
 
 from autograd import Value
@@ -44,9 +43,18 @@ from viz.describe import EdgeInfo, GraphDescription, NodeInfo, describe_sweep
 from viz.errors import GraphTooLargeError
 from viz.files import write_atomically
 from viz.fold import FoldedGraph, GroupInfo, fold
-from viz.graph import MAX_NODES, arrow_id, check_size, graph_of, op_arrow_id, op_id
+from viz.graph import (
+    MAX_NODES,
+    arrow_id,
+    check_size,
+    graph_of,
+    group_lines,
+    op_arrow_id,
+    op_id,
+    value_lines,
+)
 from viz.notebook import ExplorerPage, SavedFile
-from viz.pages import asset, fill_template, script_json, sha256_source
+from viz.pages import page
 from viz.style import format_number
 
 # The fold levels a page can offer, finest first, and what the page calls them.
@@ -59,7 +67,6 @@ MAX_ARROWS = 1000
 LISTED = 8
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
-# The page is this template with each {{name}} replaced (see viz.pages.fill_template).
 
 
 def explore(root: Value, path: str | os.PathLike | None = None, collapse: str | None = None,
@@ -95,11 +102,11 @@ def explore(root: Value, path: str | os.PathLike | None = None, collapse: str | 
         "missing": _missing_levels(description, [level for level, _ in levels], max_nodes),
         "values": _values_data(description, writer, views),
     }
-    page = _page(title, [view.svg for view in views], data)
+    html = _page(title, [view.svg for view in views], data)
     if path is None:
-        return ExplorerPage(page)
+        return ExplorerPage(html)
     path = SavedFile(path)
-    write_atomically(path, page.encode("utf-8"))
+    write_atomically(path, html.encode("utf-8"))
     return path
 
 
@@ -187,7 +194,8 @@ def _view(description: GraphDescription, folded: FoldedGraph, level: str | None)
     first = [min(order[value] for value in members[box]) for box in box_ids]
     forward = sorted(range(len(box_ids)), key=lambda index: last[index])
     backward = sorted(range(len(box_ids)), key=lambda index: -first[index])
-    texts = _box_texts(description, folded, level)
+    svg = _render(folded)
+    texts = _box_texts(description, folded, level, _texts_by_box(svg))
     groups = {group.id: group for group in folded.groups}
     computed = {node.id for node in folded.nodes if node.kind == "computed"}
     boxes = []
@@ -197,9 +205,10 @@ def _view(description: GraphDescription, folded: FoldedGraph, level: str | None)
                 "first": first[index], "last": last[index]}
         data.update(_group_data(groups[box]) if box in groups else {"value": box})
         boxes.append(data)
-    arrows = [{"id": prefix + arrow_id(index), "source": box_ids.index(flow.source),
-               "target": box_ids.index(flow.target)} for index, flow in enumerate(folded.flows)]
-    svg = _page_svg(_render(folded), prefix, [prefix + box for box in box_ids])
+    index_of = {box: index for index, box in enumerate(box_ids)}
+    arrows = [{"id": prefix + arrow_id(index), "source": index_of[flow.source],
+               "target": index_of[flow.target]} for index, flow in enumerate(folded.flows)]
+    svg = _page_svg(svg, prefix, [prefix + box for box in box_ids])
     data = {"collapse": level, "name": LEVEL_NAMES[level], "svg": f"view-{prefix[:-1]}",
             "boxes": boxes, "arrows": arrows, "forward": forward, "backward": backward,
             "root": box_of[description.root]}
@@ -249,20 +258,32 @@ def _magnitude(x: float | None) -> float:
 
 
 # ---- the box texts at each stage, as Graphviz draws them ---------------------------------
-def _box_texts(description: GraphDescription, folded: FoldedGraph,
-               level: str | None) -> dict[str, dict[str, list[str]]]:
+def _box_texts(description: GraphDescription, folded: FoldedGraph, level: str | None,
+               drawn: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
     """For each stage ("pending", "computed", "complete"), each box's lines of text.
 
     The page shows "data -" until the forward pass reaches a box and "grad -" until the
-    backward pass does. Rather than guess which of a box's lines hold numbers, the graph
-    is also drawn (by the same graph_of) with those numbers unknown, and the page swaps
-    in the lines that differ.
+    backward pass does. Rather than guess which of a box's lines hold numbers, the lines
+    are written (by the same value_lines and group_lines that graph_of draws with) with
+    those numbers unknown, and the page swaps in the lines that differ. Only the finished
+    graph is laid out: the words of a box are known without asking Graphviz where it goes.
+    drawn: each box's lines as Graphviz drew them (a box whose lines differ in number
+        from ours, say a label holding a line break, is shown as drawn).
     """
-    pending = _hidden(description, data=True)
-    computed = _hidden(description, data=False)
-    return {"pending": _texts_by_box(_render(fold(pending, level))),
-            "computed": _texts_by_box(_render(fold(computed, level))),
-            "complete": _texts_by_box(_render(folded))}
+    stages = {"pending": fold(_hidden(description, data=True), level),
+              "computed": fold(_hidden(description, data=False), level),
+              "complete": folded}
+    texts = {stage: _lines_by_box(stage_folded) for stage, stage_folded in stages.items()}
+    texts["complete"] = {box: lines for box, lines in texts["complete"].items()
+                         if len(lines) == len(drawn.get(box, []))}
+    return texts
+
+
+def _lines_by_box(folded: FoldedGraph) -> dict[str, list[str]]:
+    """The lines of text of every box of a folded graph, by its id."""
+    lines = {node.id: value_lines(node) for node in folded.nodes}
+    lines.update({group.id: group_lines(group) for group in folded.groups})
+    return lines
 
 
 def _hidden(description: GraphDescription, data: bool) -> GraphDescription:
@@ -286,7 +307,7 @@ def _changing_lines(texts: dict[str, dict[str, list[str]]],
 
 
 def _render(folded: FoldedGraph) -> ET.Element:
-    source = graph_of(folded, legend=False, element_ids=True).source
+    source = graph_of(folded, legend=False, element_ids=True, tooltips=False).source
     return ET.fromstring(render_source(source, "svg"))
 
 
@@ -373,32 +394,18 @@ def _value_data(node: NodeInfo, writer: ChainRuleWriter, views: list[_View],
         "boxes": [view.box_of[node.id] for view in views],
         "children": [[edge.child, writer.name(edge.child), writer.local(edge)]
                      for edge in into],
-        "parents": [[edge.parent, writer.name(edge.parent), format_number(edge.blame)]
+        "parents": [[edge.parent, writer.name(edge.parent),
+                     "not needed" if edge.blame is None else format_number(edge.blame)]
                     for edge in out_of],
     }
 
 
 # ---- putting the page together ----------------------------------------------------------
 def _page(title: str, svgs: list[str], data: dict[str, Any]) -> str:
-    """The whole page: template, style, every level's SVG, the data and the script.
-
-    The content-security policy allows exactly this script and this style, by their
-    sha256 hashes: no other script can run (not even one a label smuggled in), nothing
-    can be fetched, no form sent, no frame or plugin loaded.
-    """
-    style, script = asset("explorer.css"), asset("explorer.js")
+    """The whole page (viz.pages.page): every level's SVG, the data and the script."""
     views = "\n".join(f'<div class="view" id="view-v{_level_number(data, index)}" hidden>'
                       f'{svg}</div>' for index, svg in enumerate(svgs))
-    return fill_template(asset("explorer.html"), {
-        "policy": (f"default-src 'none'; script-src '{sha256_source(script)}'; "
-                   f"style-src '{sha256_source(style)}'; img-src data:; base-uri 'none'; "
-                   f"form-action 'none'"),
-        "title": escape(title),
-        "style": style,
-        "views": views,
-        "data": script_json(data),
-        "script": script,
-    })
+    return page("explorer", title, {"views": views}, data, "graph-data", images=True)
 
 
 def _level_number(data: dict[str, Any], index: int) -> int:

@@ -73,10 +73,10 @@ class Flow:
 
     @property
     def blame(self) -> float | None:
-        """The gradient carried back along this arrow: the sum over its edges."""
-        if self.edges[0].blame is None:
-            return None
-        return sum(edge.blame for edge in self.edges)
+        """The gradient carried back along this arrow: the sum over its edges that carry
+        one; None when none does (gradients not shown, or only constants behind it)."""
+        blames = [edge.blame for edge in self.edges if edge.blame is not None]
+        return sum(blames) if blames else None
 
 
 @dataclass(frozen=True)

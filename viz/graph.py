@@ -191,7 +191,8 @@ def _advice(description: GraphDescription | None, collapse: str | None,
 
 
 def graph_of(folded: FoldedGraph, scale: Scale | None = None, highlight: str | None = None,
-             title: str = "", legend: bool = True, element_ids: bool = False) -> BlameGraph:
+             title: str = "", legend: bool = True, element_ids: bool = False,
+             tooltips: bool = True) -> BlameGraph:
     """The Digraph of a folded graph (draw_graph, backprop_frames and explore end here).
 
     scale: what colours and widths are relative to (default: this graph's own largest).
@@ -201,6 +202,8 @@ def graph_of(folded: FoldedGraph, scale: Scale | None = None, highlight: str | N
         own id, op_id(...), op_arrow_id(...), arrow_id(index in folded.flows),
         cluster_id(number)) so a page's script can find them; Graphviz's default ids
         ("node1", "edge2") say nothing about which Value is which.
+    tooltips: write each box's and arrow's chain rule as its tooltip. The explorer, whose
+        inspector says all that and more, leaves them out (they are most of the work).
     """
     scale = scale or scale_of(folded)
     labelled = _labels_fit(folded)
@@ -215,7 +218,7 @@ def graph_of(folded: FoldedGraph, scale: Scale | None = None, highlight: str | N
                        edge_attr={"fontname": "Helvetica", "fontsize": "10"})
     clusters = {"": graph}
     home = home_scopes(folded)
-    words = ChainRuleWriter.of_picture(folded)  # the tooltips' chain rules
+    words = ChainRuleWriter.of_picture(folded) if tooltips else None  # their chain rules
     for node in folded.nodes:
         _draw_value(_cluster(clusters, home[node.id], element_ids), node, scale,
                     node.id == highlight, element_ids, words)
@@ -244,19 +247,21 @@ def scale_of(folded: FoldedGraph) -> Scale:
 # Plain text labels, one fact per line: the wasm Graphviz has no HTML-like labels, and
 # every renderer must draw the same picture.
 def _draw_value(graph: graphviz.Digraph, node: NodeInfo, scale: Scale, marked: bool,
-                element_ids: bool, words: ChainRuleWriter) -> None:
-    """A Value's box (label, data, grad) and, if it was computed, its op node."""
-    lines = [node.label] if node.label else []
-    lines += [f"data {format_number(node.data)}", f"grad {format_number(node.grad)}"]
-    graph.node(node.id, _lines(lines), shape="box", style=BORDER_STYLE[node.kind],
+                element_ids: bool, words: ChainRuleWriter | None) -> None:
+    """A Value's box (label, data, grad) and, if it was computed, its op node.
+
+    words: what writes the tooltips' chain rules; None for no tooltips.
+    """
+    graph.node(node.id, _lines(value_lines(node)), shape="box", style=BORDER_STYLE[node.kind],
                peripheries="2" if node.kind == "parameter" else "1",
                fillcolor=fill_colour(node.grad, scale.largest_grad),
-               tooltip=dot_text(_value_tooltip(node, words)), **_marking(marked),
+               **_tooltip(words and _value_tooltip(node, words)), **_marking(marked),
                **_element_id(node.id, element_ids))
     if node.kind == "computed":
         graph.node(op_id(node.id), dot_text(node.symbol), shape="ellipse",
                    style="filled", fillcolor=OP_FILL, fontsize="10", width="0.3",
-                   height="0.3", margin="0.03,0.01", tooltip=dot_text(f"{node.op}: {node.math}"),
+                   height="0.3", margin="0.03,0.01",
+                   **_tooltip(words and f"{node.op}: {node.math}"),
                    **_element_id(op_id(node.id), element_ids))
         graph.edge(op_id(node.id), node.id, color="#777777", arrowsize="0.6",
                    **_element_id(op_arrow_id(node.id), element_ids))
@@ -265,13 +270,24 @@ def _draw_value(graph: graphviz.Digraph, node: NodeInfo, scale: Scale, marked: b
 def _draw_group(graph: graphviz.Digraph, group: GroupInfo, highlight: str | None,
                 element_ids: bool) -> None:
     """A folded scope: its name and size, inputs, outputs and parameter gradients."""
+    graph.node(group.id, _lines(group_lines(group)), shape="box",
+               style="filled,bold", fillcolor=GROUP_FILL, **_marking(group.id == highlight),
+               **_element_id(group.id, element_ids))
+
+
+def value_lines(node: NodeInfo) -> list[str]:
+    """The lines of text in a Value's box: its label (if any), data and grad."""
+    lines = [node.label] if node.label else []
+    return lines + [f"data {format_number(node.data)}", f"grad {format_number(node.grad)}"]
+
+
+def group_lines(group: GroupInfo) -> list[str]:
+    """The lines of text in a folded scope's box: name and size, inputs, outputs and the
+    gradients of its parameters."""
     lines = [f"{group.name} ({len(group.members):,} nodes)"]
     if group.inputs:
         lines.append(f"in: {len(group.inputs):,} inputs/constants")
-    lines.append(_outputs_line(group))
-    graph.node(group.id, _lines(lines + _parameter_lines(group)), shape="box",
-               style="filled,bold", fillcolor=GROUP_FILL, **_marking(group.id == highlight),
-               **_element_id(group.id, element_ids))
+    return lines + [_outputs_line(group)] + _parameter_lines(group)
 
 
 def _outputs_line(group: GroupInfo) -> str:
@@ -355,6 +371,11 @@ def cluster_id(number: int) -> str:
     return f"cluster{number}"
 
 
+def _tooltip(text: str | None) -> dict[str, str]:
+    """The DOT attribute for a tooltip, when there is one."""
+    return {"tooltip": dot_text(text)} if text else {}
+
+
 def _element_id(element: str, wanted: bool) -> dict[str, str]:
     """The DOT attribute that makes element the SVG id, when element ids are wanted."""
     return {"id": element} if wanted else {}
@@ -362,12 +383,13 @@ def _element_id(element: str, wanted: bool) -> dict[str, str]:
 
 # ---- arrows -----------------------------------------------------------------------------
 def _draw_flow(graph: graphviz.Digraph, flow: Flow, scale: Scale, computed: set[str],
-               marked: bool, extra: dict[str, str], words: ChainRuleWriter,
+               marked: bool, extra: dict[str, str], words: ChainRuleWriter | None,
                labelled: bool) -> None:
     """An arrow into an op (or a folded box), labelled with the blame it carried back.
 
     extra: more DOT attributes (the SVG id, when graph_of is asked for ids).
     labelled: False when there are too many arrows to label (see _labels_fit).
+    words: what writes the tooltip's chain rule; None for no tooltip.
     """
     blame = flow.blame
     target = op_id(flow.target) if flow.target in computed else flow.target
@@ -377,7 +399,7 @@ def _draw_flow(graph: graphviz.Digraph, flow: Flow, scale: Scale, computed: set[
     attributes = {"color": colour, "fontcolor": colour,
                   "penwidth": str(edge_width(blame, scale.largest_blame)),
                   "label": _blame_label(flow) if labelled else "",
-                  "tooltip": dot_text(_blame_tooltip(flow, words))}
+                  **_tooltip(words and _blame_tooltip(flow, words))}
     if marked:
         # A gold edge on either side of the sign colour: still readable as red or blue.
         attributes["color"] = f"{HIGHLIGHT}:{colour}:{HIGHLIGHT}"
@@ -395,7 +417,7 @@ def _blame_label(flow: Flow) -> str:
 
 def _blame_tooltip(flow: Flow, words: ChainRuleWriter) -> str:
     """The chain rule behind a single arrow's label, for a reader hovering over it."""
-    if len(flow.edges) > 1 or flow.blame is None:
+    if len(flow.edges) > 1 or flow.edges[0].parent_grad is None:
         return f"{len(flow.edges):,} edges"
     (edge,) = flow.edges
     return words.blame(edge)

@@ -1,9 +1,10 @@
 """What every page viz writes shares: its assets, its template, its data and its policy.
 
-The explorer and the training view are each one offline HTML file: a template from
-viz/assets with {{name}} slots, the style and script inlined, the data as JSON in a
-non-executable script element, and a content-security policy that allows exactly that
-script and that style, by their hashes.
+The explorer and the training view are each one offline HTML file made by page(): the
+shared frame (viz/assets/page.html: head, policy, data, script) around the page's own
+body, with the shared stylesheet (page.css) followed by the page's own, the data as
+JSON in a non-executable script element, and a content-security policy that allows
+exactly that script and that style, by their hashes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import base64
 import hashlib
 import json
 import re
+from html import escape
 from importlib import resources
 from typing import Any
 
@@ -49,3 +51,27 @@ def fill_template(template: str, parts: dict[str, str]) -> str:
     "{{script}}" must stay those characters, not become the script.
     """
     return PLACEHOLDER.sub(lambda match: parts[match.group(1)], template)
+
+
+def page(name: str, title: str, body: dict[str, str], data: Any, data_id: str,
+         images: bool = False) -> str:
+    """One whole offline page: viz/assets/<name>.html (its body, with {{name}} slots
+    filled from body and {{title}}) in the shared frame, styled by page.css then
+    <name>.css, run by <name>.js, its data as JSON in the element with id data_id.
+
+    The content-security policy allows exactly this script and this style, by their
+    sha256 hashes: no other script can run (not even one a label smuggled in), nothing
+    can be fetched, no form sent, no frame or plugin loaded. images: also allow data:
+    images (the explorer's SVGs may hold them).
+    """
+    style = asset("page.css") + asset(f"{name}.css")
+    script = asset(f"{name}.js")
+    title = escape(title)
+    policy = (f"default-src 'none'; script-src '{sha256_source(script)}'; "
+              f"style-src '{sha256_source(style)}'; {'img-src data:; ' if images else ''}"
+              f"base-uri 'none'; form-action 'none'")
+    return fill_template(asset("page.html"), {
+        "policy": policy, "title": title, "style": style, "data_id": data_id,
+        "body": fill_template(asset(f"{name}.html"), {"title": title, **body}),
+        "data": script_json(data), "script": script,
+    })

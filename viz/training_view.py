@@ -55,14 +55,13 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from html import escape
 from operator import mul
 from typing import Any
 
 from autograd import TABLE, Value, no_grad
 from viz.files import write_atomically
 from viz.notebook import SavedFile, TrainingPage
-from viz.pages import asset, fill_template, script_json, sha256_source
+from viz.pages import page
 
 GRID = 40  # the boundary's grid: GRID x GRID scores per recorded step
 MAX_FRAMES = 200  # recorded steps kept per run: evenly spread, always the first and last
@@ -114,11 +113,11 @@ def training_view(runs: Any, path: str | os.PathLike | None = None, model: Any =
             "boundaryNote": _boundary_note(X, points),
             "runs": [_run_data(history, label, axes, model)
                      for history, label in zip(histories, labels)]}
-    page = _page(data)
+    html = _page(data)
     if path is None:
-        return TrainingPage(page)
+        return TrainingPage(html)
     path = SavedFile(path)
-    write_atomically(path, page.encode("utf-8"))
+    write_atomically(path, html.encode("utf-8"))
     return path
 
 
@@ -410,14 +409,5 @@ def scores_with_numpy(np: Any, rows: list[list[float]], parameters: Sequence[flo
 
 # ---- the page -----------------------------------------------------------------------------
 def _page(data: dict[str, Any]) -> str:
-    """The template with its style, data and script; the content-security policy allows
-    exactly this script and this style (by their hashes) and nothing else."""
-    style, script = asset("training_view.css"), asset("training_view.js")
-    return fill_template(asset("training_view.html"), {
-        "policy": (f"default-src 'none'; script-src '{sha256_source(script)}'; "
-                   f"style-src '{sha256_source(style)}'; base-uri 'none'; form-action 'none'"),
-        "title": escape(data["title"]),
-        "style": style,
-        "data": script_json(data),
-        "script": script,
-    })
+    """The page (viz.pages.page) with its data: the script draws everything from it."""
+    return page("training_view", data["title"], {}, data, "training-data")
