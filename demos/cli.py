@@ -1,20 +1,28 @@
 """The `blameflow` command line (also `python -m demos`).
 
-    blameflow tour [--out DIR] [--quick]          every lesson in order, then what was written
-    blameflow lesson NAME [--out DIR] [--quick]   one lesson
+    blameflow                                       a short help: the commands
+    blameflow --version                             the installed version
+    blameflow tour [--out DIR] [--quick]            every lesson in order, then what was written
+    blameflow lesson NAME [--out DIR] [--quick] [options ...]   one lesson
+    blameflow expr "tanh(x*w + b)" x=2 w=0.4 b=0.1 [--svg F] [--html F] [--max-nodes N]
+
+A lesson may have options, the course's tasks: `blameflow lesson training_loop --lr 0.1 1
+10`, `blameflow lesson hidden_layer --hidden 2 8` (`blameflow lesson NAME --help` lists
+them). The lesson module declares them with add_options(parser), and its run(out,
+quick=False, **options) receives them by name, so this file stays the same for any lesson.
 
 --quick trains for a few steps only: every file is written, from barely trained models (the
 tests use it; a learner wants the full run).
-    blameflow expr "tanh(x*w + b)" x=2 w=0.4 b=0.1 [--svg F] [--html F] [--max-nodes N]
 
-Every failure of expr is one line on stderr and exit status 2, never a traceback, and
-user text in it is shown with its control characters escaped (a stray ESC cannot restyle
-the terminal).
+Every failure is one line on stderr and exit status 2, never a traceback, and user text in
+it is shown with its control characters escaped (a stray ESC cannot restyle the terminal).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -25,13 +33,16 @@ from typing import Any, NoReturn
 import viz
 from autograd import DomainError, Value
 from demos import digits, hidden_layer, moons, neuron, training_loop, with_numpy, xor
-from demos.expression import ExpressionError, compute
+from demos.expression import ExpressionError, compute, vocabulary
+from demos.options import OptionError, whole_number
+from nn import TrainingDiverged
 
 LESSONS: dict[str, ModuleType] = {
     "neuron": neuron, "training_loop": training_loop, "hidden_layer": hidden_layer,
     "xor": xor, "moons": moons, "digits": digits, "numpy": with_numpy,
 }
-
+# What every lesson's run takes; the rest of a parsed `lesson` command are its own options.
+LESSON_ARGUMENTS = ("command", "name", "out", "quick", "usage")
 
 QUICK_HELP = "train a few steps only: every file, sooner (for tests)"
 
@@ -48,33 +59,64 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="blameflow", description=(
-        "Lessons in backpropagation with real gradients: the graph, the numbers, the blame."))
+        "Lessons in backpropagation with real gradients: the graph, the numbers, the blame."),
+        epilog="Start with `blameflow tour`; `blameflow COMMAND --help` says more.")
+    parser.add_argument("--version", action="version", version=f"blameflow {version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    tour = commands.add_parser("tour", help="run every lesson in order (the default)")
-    tour.add_argument("--out", type=Path, default=Path("out"), help="where pictures go")
-    tour.add_argument("--quick", action="store_true", help=QUICK_HELP)
-    lesson = commands.add_parser("lesson", help="run one lesson")
-    lesson.add_argument("name", choices=list(LESSONS), help="which lesson")
-    lesson.add_argument("--out", type=Path, default=Path("out"), help="where pictures go")
-    lesson.add_argument("--quick", action="store_true", help=QUICK_HELP)
+    tour = commands.add_parser("tour", help="run every lesson in order, writing their pictures")
+    _output_options(tour)
+    tour.set_defaults(usage=tour)
+    lesson = commands.add_parser(
+        "lesson", help="run one lesson (blameflow lesson NAME --help: its options)")
+    names = lesson.add_subparsers(dest="name", metavar="NAME", required=True,
+                                  parser_class=_Parser)
+    for name, module in LESSONS.items():
+        summary = (module.__doc__ or name).strip().splitlines()[0]
+        one = names.add_parser(name, help=summary, description=summary)
+        _output_options(one)
+        one.set_defaults(usage=one)  # the parser whose --help explains a mistake
+        if hasattr(module, "add_options"):
+            module.add_options(one)
     expr = commands.add_parser("expr", help="value and gradients of a formula, with its graph",
-                               allow_abbrev=False)
+                               allow_abbrev=False, epilog=_formula_help(),
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
     expr.add_argument("expression", help='e.g. "tanh(x*w + b)" (it may start with -)')
     expr.add_argument("assignments", nargs="*", metavar="NAME=VALUE", help="e.g. x=2 w=0.4")
     expr.add_argument("--svg", type=Path, help="draw the blame graph to this file "
                                                "(.svg, .png or .pdf)")
     expr.add_argument("--html", type=Path, help="write the backprop explorer page here")
-    expr.add_argument("--max-nodes", type=_positive_int, default=viz.MAX_NODES, metavar="N",
+    expr.add_argument("--max-nodes", type=whole_number, default=viz.MAX_NODES, metavar="N",
                       help=f"draw graphs Graphviz lays out with up to N nodes: boxes and the "
                            f"points it adds along arrows (default {viz.MAX_NODES}; more is "
                            f"slow)")
+    expr.set_defaults(usage=expr)
     return parser
 
 
-def _positive_int(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return int(text)
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=Path("out"), help="where pictures go")
+    parser.add_argument("--quick", action="store_true", help=QUICK_HELP)
+
+
+def _formula_help() -> str:
+    """What a formula may use, from the parser's whitelist and the table of primitives."""
+    width = max(len(written) for written, _ in vocabulary()) + 3
+    lines = ["A formula may use numbers (2, 0.5, 1e-3), variables given as NAME=VALUE, and",
+             "these operators and functions (each with its derivative):"]
+    lines += [f"  {written:<{width}}{math}" for written, math in vocabulary()]
+    return "\n".join(lines)
+
+
+def version() -> str:
+    """blameflow's version: the installed distribution's; run from a source tree that was
+    never installed, the one its pyproject.toml declares."""
+    try:
+        return importlib.metadata.version("blameflow")
+    except importlib.metadata.PackageNotFoundError:
+        pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+        declared = (re.search(r'^version = "([^"]+)"', pyproject.read_text(encoding="utf-8"),
+                              re.MULTILINE) if pyproject.is_file() else None)
+        return f"{declared[1]} (not installed)" if declared else "unknown (not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,20 +130,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "expr" and not any(extra.startswith("-") for extra in extras):
             args.assignments += extras
         elif extras:
-            parser.error(f"unrecognized arguments: {' '.join(extras)}")
-    except SystemExit as stop:  # --help (0) or a usage error (2), already printed
+            getattr(args, "usage", parser).error(f"unrecognized arguments: {' '.join(extras)}")
+    except SystemExit as stop:  # --help, --version (0) or a usage error (2), already printed
         return int(stop.code or 0)
+    if args.command is None:  # the tour is a command of its own, never a surprise
+        parser.print_help()
+        return 0
     if args.command == "expr":
         return _expr(args)
+    command = f"lesson {args.name}" if args.command == "lesson" else args.command
     try:
         if args.command == "lesson":
-            LESSONS[args.name].run(args.out / args.name, quick=args.quick)
+            options = {key: value for key, value in vars(args).items()
+                       if key not in LESSON_ARGUMENTS}
+            LESSONS[args.name].run(args.out / args.name, quick=args.quick, **options)
             return 0
-        return tour(getattr(args, "out", Path("out")), quick=getattr(args, "quick", False))
+        return tour(args.out, quick=args.quick)
     except OSError as error:  # --out names a file, or a folder we may not write in
         where = f" in {error.filename}" if error.filename else ""
         return _fail(f"cannot write the pictures{where}: {error.strerror or error}",
-                     command=args.command or "tour")
+                     command=command)
+    except OptionError as error:  # options fine one by one that do not fit together
+        return _fail(str(error), command=command)
+    except (TrainingDiverged, OverflowError) as error:  # a learning rate beyond reason
+        return _fail(f"training diverged: {error}", command=command)
 
 
 def tour(out: Path, quick: bool = False) -> int:
@@ -184,7 +236,7 @@ def _write_picture(write: Callable[..., Any], result: Value, path: Path,
 
 
 def _fail(message: str, command: str = "expr") -> int:
-    """Print `blameflow expr: error: message` as one line on stderr; the exit status 2."""
+    """Print `blameflow COMMAND: error: message` as one line on stderr; the exit status 2."""
     print(f"blameflow {command}: error: {printable(message)}", file=sys.stderr)
     return 2
 

@@ -13,6 +13,7 @@ Python applies to every name in the formula (so the ligature "ﬁ" is the name "
 from __future__ import annotations
 
 import ast
+import inspect
 import math
 import operator
 import sys
@@ -20,7 +21,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from autograd import DomainError, Value
+from autograd import TABLE, DomainError, Value
 
 MAX_LENGTH = 500        # characters of formula
 MAX_DEPTH = 60          # nesting: brackets, calls, right operands (a chain a+b+c is flat)
@@ -36,6 +37,26 @@ FUNCTIONS: dict[str, tuple[Callable[..., Value], int, int]] = {
 BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
           ast.Div: operator.truediv, ast.Pow: operator.pow}
 UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+# How each operator is written, and its primitive in autograd's table (+x is x itself).
+OPERATORS = {ast.Add: ("x + y", "add"), ast.Sub: ("x - y", "sub"), ast.Mult: ("x * y", "mul"),
+             ast.Div: ("x / y", "div"), ast.Pow: ("x ** y", "pow"), ast.USub: ("-x", "neg"),
+             ast.UAdd: ("+x", None)}
+
+
+def vocabulary() -> list[tuple[str, str]]:
+    """Everything a formula may use, as (how it is written, its derivative): each operator
+    and function the checker lets through, with the math of its entry in autograd's table
+    of primitives (what `blameflow expr --help` lists)."""
+    entries = []
+    for kind in (*BINARY, *UNARY):
+        written, primitive = OPERATORS[kind]
+        entries.append((written, TABLE[primitive].math if primitive else "x itself"))
+    for name, (function, _, _) in FUNCTIONS.items():
+        extra = [f", {p.name}={p.default}" for p in
+                 list(inspect.signature(function).parameters.values())[1:]
+                 if p.default is not p.empty]
+        entries.append((f"{name}(x{''.join(extra)})", TABLE[name].math))
+    return entries
 
 
 class ExpressionError(ValueError):

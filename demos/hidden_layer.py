@@ -9,100 +9,247 @@ that for every weight at once; the graph and the explorer page show each share o
 The input x is one Value read by both hidden neurons, so its gradient is the sum of the
 blame coming back along both paths.
 
+With n hidden neurons the names go on in the same order: w1 .. wn and b1 .. bn for the
+hidden neurons, w(n+1) .. w(2n) and b(n+1) for the output neuron. The course's task,
+change the number of hidden neurons, the learning rate and the weights, and observe the
+loss:
+
+    blameflow lesson hidden_layer --hidden 4 --lr 0.5 --weights w1=0.9 b5=-0.2
+    blameflow lesson hidden_layer --hidden 2 8     one run each, compared on one page
+
 Run: python -m demos.hidden_layer   (or: blameflow lesson hidden_layer)
 """
 
 from __future__ import annotations
 
+import argparse
+import random
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from autograd import Value, scope
+from demos.options import (
+    OptionError,
+    assignment,
+    positive_number,
+    whole_number_up_to,
+)
 from demos.pictures import Pictures
-from demos.training_loop import descend
+from demos.training_loop import PAGE_FRAMES, print_loss_table
+from nn import MLP, SGD, History, fit, mse
 
 X, TARGET = 1.0, 0.0
+HIDDEN = 2
 START = {"w1": 0.4, "w2": -0.6, "b1": 0.1, "b2": 0.2, "w3": 0.3, "w4": 0.8, "b3": 0.1}
+SEED = 0  # the starting weights of any other number of hidden neurons come from it
+MOST_HIDDEN = 32  # the walk-through draws every neuron's nodes: more would not be read
 TRAINING_STEPS = 200
 QUICK_STEPS = 20  # blameflow tour --quick (tests)
+MOST_STEPS = 100_000
 LEARNING_RATE = 1.0
+LISTED_GRADIENTS = 13  # gradients printed one per line; the rest are counted
 
 
-def parameters(values: dict[str, float] = START) -> dict[str, Value]:
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The options of `blameflow lesson hidden_layer`: the course's task."""
+    parser.add_argument(
+        "--hidden", type=whole_number_up_to(MOST_HIDDEN), nargs="+", default=[HIDDEN],
+        metavar="N", help=f"how many hidden neurons: more of them can bend the output more "
+        f"ways, and there are more weights to blame. Several values train one network each "
+        f"and write one page comparing them (default {HIDDEN}, at most {MOST_HIDDEN})")
+    parser.add_argument(
+        "--lr", type=positive_number, default=LEARNING_RATE, metavar="RATE",
+        help=f"the learning rate of gradient descent, as in lesson 2 (default "
+             f"{LEARNING_RATE:g})")
+    parser.add_argument(
+        "--epochs", type=whole_number_up_to(MOST_STEPS), metavar="N",
+        help=f"how many steps of gradient descent (one example, so one step per epoch; "
+             f"default {TRAINING_STEPS}, or {QUICK_STEPS} with --quick)")
+    parser.add_argument(
+        "--weights", type=assignment, nargs="+", default=[], metavar="NAME=VALUE",
+        help="where training starts, e.g. w1=0.9 b3=-0.2: the blame a weight receives "
+             "depends on all the others. Names: w1 .. wn and b1 .. bn for the n hidden "
+             "neurons, w(n+1) .. w(2n) and b(n+1) for the output (the others keep their "
+             "starting values; with 2 hidden neurons those of the lesson)")
+
+
+def parameter_names(hidden: int = HIDDEN) -> list[str]:
+    """The names of the weights in the module docstring's order (START's for 2)."""
+    return ([f"w{j}" for j in range(1, hidden + 1)] + [f"b{j}" for j in range(1, hidden + 1)]
+            + [f"w{hidden + j}" for j in range(1, hidden + 1)] + [f"b{hidden + 1}"])
+
+
+def start_values(hidden: int = HIDDEN, weights: Mapping[str, float] | None = None
+                 ) -> dict[str, float]:
+    """Where training starts: START for 2 hidden neurons, otherwise numbers drawn from
+    random.Random(SEED) in [-1, 1] (two decimals, to be read); `weights` replace some."""
+    if hidden == HIDDEN:
+        values = dict(START)
+    else:
+        rng = random.Random(SEED)
+        values = {name: round(rng.uniform(-1, 1), 2) for name in parameter_names(hidden)}
+    for name, value in (weights or {}).items():
+        if name not in values:
+            names = parameter_names(hidden)
+            raise OptionError(f"--weights {name}={value:g}: a network with {hidden} hidden "
+                              f"neurons has no {name!r}; its weights are {names[0]} .. "
+                              f"{names[hidden - 1]}, b1 .. b{hidden}, {names[2 * hidden]} .. "
+                              f"{names[-2]} and {names[-1]}")
+        values[name] = value
+    return values
+
+
+def parameters(values: Mapping[str, float] = START) -> dict[str, Value]:
     return {name: Value(value, name, kind="parameter") for name, value in values.items()}
 
 
-def forward(p: dict[str, Value], x: float = X) -> dict[str, Value]:
+def forward(p: Mapping[str, Value], x: float = X) -> dict[str, Value]:
     """The network's forward pass; each neuron's nodes are grouped under a scope, as nn does.
 
-    x becomes one input Value that both hidden neurons read: one node in the graph, whose
-    gradient adds up the blame from both of them (as a float, x would be copied into each
+    x becomes one input Value that every hidden neuron reads: one node in the graph, whose
+    gradient adds up the blame from all of them (as a float, x would be copied into each
     neuron as a separate, nameless constant).
     """
-    x = Value(x, "x")
+    hidden = (len(p) - 1) // 3
+    nodes = {"x": Value(x, "x")}
     with scope("layer0"):
-        with scope("neuron0"):
-            h1 = (p["w1"] * x + p["b1"]).sigmoid()
-        with scope("neuron1"):
-            h2 = (p["w2"] * x + p["b2"]).sigmoid()
+        for j in range(1, hidden + 1):
+            with scope(f"neuron{j - 1}"):
+                nodes[f"h{j}"] = (p[f"w{j}"] * nodes["x"] + p[f"b{j}"]).sigmoid()
     with scope("layer1"), scope("neuron0"):
-        out = (p["w3"] * h1 + p["w4"] * h2 + p["b3"]).sigmoid()
-    loss = (out - Value(TARGET, "y")) ** 2  # y labelled too: the picture names the target
-    h1.label, h2.label, out.label, loss.label = "h1", "h2", "out", "loss"
-    return {"x": x, "h1": h1, "h2": h2, "out": out, "loss": loss}
+        total = p[f"w{hidden + 1}"] * nodes["h1"]
+        for j in range(2, hidden + 1):
+            total = total + p[f"w{hidden + j}"] * nodes[f"h{j}"]
+        nodes["out"] = (total + p[f"b{hidden + 1}"]).sigmoid()
+    nodes["loss"] = (nodes["out"] - Value(TARGET, "y")) ** 2  # y labelled: pictures name it
+    for name, node in nodes.items():
+        node.label = name
+    return nodes
 
 
-def train(p: dict[str, Value], steps: int = TRAINING_STEPS,
-          lr: float = LEARNING_RATE) -> list[float]:
-    """Lesson 2's gradient descent on all seven parameters; the loss before each step."""
-    losses = []
-    for _ in range(steps):
-        loss = forward(p)["loss"]
-        losses.append(loss.data)
-        descend(loss, list(p.values()), lr)
-    return losses
+def as_mlp(values: Mapping[str, float]) -> MLP:
+    """The same network as nn's MLP(1, [n, 1]) of sigmoids, for nn.fit and its recording:
+    hidden neuron j is layer0.neuron(j-1), the output neuron is layer1.neuron0."""
+    hidden = (len(values) - 1) // 3
+    model = MLP(1, [hidden, 1], activation="sigmoid", output_activation="sigmoid")
+    state = {"layer1.neuron0.b": values[f"b{hidden + 1}"]}
+    for j in range(1, hidden + 1):
+        state[f"layer0.neuron{j - 1}.w0"] = values[f"w{j}"]
+        state[f"layer0.neuron{j - 1}.b"] = values[f"b{j}"]
+        state[f"layer1.neuron0.w{j - 1}"] = values[f"w{hidden + j}"]
+    model.load_state_dict(state)
+    return model
 
 
-def run(out: Path | None = None, quick: bool = False) -> dict[str, Any]:
-    """Print the lesson, save graph, explorer and loss curve; return numbers and files.
+def train(values: Mapping[str, float], steps: int = TRAINING_STEPS,
+          lr: float = LEARNING_RATE) -> History:
+    """Lesson 2's gradient descent on every parameter, run by nn.fit (the same four steps)
+    and recorded for the training page; history.loss is the loss before each step."""
+    model = as_mlp(values)
+    return fit(model, [[X]], [TARGET], mse, SGD(model.parameters(), lr=lr), steps=steps,
+               progress=False, record=max(1, steps // PAGE_FRAMES))
 
-    quick=True trains QUICK_STEPS steps instead of TRAINING_STEPS (tests)."""
-    steps = QUICK_STEPS if quick else TRAINING_STEPS
+
+def run(out: Path | None = None, quick: bool = False, hidden: Sequence[int] = (HIDDEN,),
+        lr: float = LEARNING_RATE, epochs: int | None = None,
+        weights: Sequence[tuple[str, float]] = ()) -> dict[str, Any]:
+    """Print the lesson, save graph, explorer, loss curves and training page; return the
+    numbers and files.
+
+    hidden: one network per size (the walk-through uses the first); lr, epochs, weights:
+    how they train and where they start. quick=True trains QUICK_STEPS steps instead of
+    TRAINING_STEPS (tests) unless epochs says otherwise."""
+    steps = epochs or (QUICK_STEPS if quick else TRAINING_STEPS)
+    sizes = list(dict.fromkeys(hidden))  # a size given twice is one run
+    chosen = _one_each(weights)
+    starts = {size: start_values(size, chosen) for size in sizes}
     pictures = Pictures(out)
-    p = parameters()
-    nodes = forward(p)
     print("Lesson 3 - a hidden layer")
-    print(f"  forward: h1 = {nodes['h1'].data:.4f}, h2 = {nodes['h2'].data:.4f}, "
-          f"out = {nodes['out'].data:.4f}, loss = {nodes['loss'].data:.4f}")
+    numbers = _walk_through(starts[sizes[0]], pictures)
+    histories = {size: train(starts[size], steps, lr) for size in sizes}
+    print(f"  training, lr {lr:g}, {steps} steps: the loss before each step")
+    runs = {f"{size} hidden": history.loss for size, history in histories.items()}
+    print_loss_table(runs)
+    for size, history in histories.items():
+        print(f"  {size} hidden neurons ({3 * size + 1} parameters): loss "
+              f"{history.loss[0]:.4f} -> {history.loss[-1]:.4g}")
+    pictures.curves(runs, "loss.png", title=f"a hidden layer, lr {lr:g}")
+    page = pictures.training_view({f"{size} hidden neurons": history
+                                   for size, history in histories.items()}, "training.html")
+    if page is not None:
+        print(f"  Step through the training, weights and their blame: open {page}")
+    return {**numbers, "losses": histories[sizes[0]].loss, "histories": histories,
+            "files": pictures.written}
+
+
+def _one_each(weights: Sequence[tuple[str, float]]) -> dict[str, float]:
+    chosen: dict[str, float] = {}
+    for name, value in weights:
+        if name in chosen:
+            raise OptionError(f"--weights gives {name} twice; give each weight once")
+        chosen[name] = value
+    return chosen
+
+
+def _walk_through(values: dict[str, float], pictures: Pictures) -> dict[str, Any]:
+    """Forward, backward and the chain rule by hand for one network; its pictures."""
+    hidden = (len(values) - 1) // 3
+    p = parameters(values)
+    nodes = forward(p)
+    print(f"  {hidden} hidden neurons; forward:")
+    if hidden <= 3:
+        print("    " + ", ".join(f"h{j} = {nodes[f'h{j}'].data:.4f}" for j in range(1, hidden + 1)))
+    else:
+        print(f"    h1 .. h{hidden} = " + ", ".join(f"{nodes[f'h{j}'].data:.4f}"
+                                               for j in range(1, hidden + 1)))
+    print(f"    out = {nodes['out'].data:.4f}, loss = {nodes['loss'].data:.4f}")
     nodes["loss"].backward()
     print("  backward: the real gradient of every parameter")
-    for name, parameter in p.items():
-        print(f"    d loss/d {name:<2} = {parameter.grad:+.6f}")
-    o, h1, h2 = nodes["out"].data, nodes["h1"].data, nodes["h2"].data
-    factors = [f"{2 * (o - TARGET):.4f}", f"{o * (1 - o) * START['w3']:.4f}",
+    for name, parameter in list(p.items())[:LISTED_GRADIENTS]:
+        print(f"    d loss/d {name:<3} = {parameter.grad:+.6f}")
+    if len(p) > LISTED_GRADIENTS:
+        print(f"    ... and {len(p) - LISTED_GRADIENTS} more")
+    o, h1, w_out = nodes["out"].data, nodes["h1"].data, f"w{hidden + 1}"
+    factors = [f"{2 * (o - TARGET):.4f}", f"{o * (1 - o) * values[w_out]:.4f}",
                f"{h1 * (1 - h1) * X:.4f}"]
     print("  by hand, for w1 (× means times), one factor per step back:")
     print("    d loss/d w1 = d loss/d out × d out/d h1          × d h1/d w1")
-    print("                = 2(out - y)   × (out(1 - out) × w3) × (h1(1 - h1) × x)")
+    print(f"                = 2(out - y)   × (out(1 - out) × {w_out}) × (h1(1 - h1) × x)")
     print(f"                = {factors[0]:<12} × {factors[1]:<19} × {factors[2]:<16}"
           f" = {p['w1'].grad:+.6f}")
-    dloss_dout = 2 * (o - TARGET)
-    through_h1 = dloss_dout * o * (1 - o) * START["w3"] * h1 * (1 - h1) * START["w1"]
-    through_h2 = dloss_dout * o * (1 - o) * START["w4"] * h2 * (1 - h2) * START["w2"]
-    print("  the input x feeds both hidden neurons, so its blame is the sum of two paths:")
-    print(f"    d loss/d x = (through h1) + (through h2) = {through_h1:+.6f} + "
-          f"({through_h2:+.6f}) = {nodes['x'].grad:+.6f}")
+    paths = _paths_to_x(values, nodes)
+    print(f"  the input x feeds every hidden neuron, so its blame is the sum of "
+          f"{_count(hidden)}:")
+    if hidden <= 3:
+        names = " + ".join(f"(through h{j})" for j in range(1, hidden + 1))
+        sums = " + ".join(f"{path:+.6f}" if j == 0 else f"({path:+.6f})"
+                          for j, path in enumerate(paths))
+        print(f"    d loss/d x = {names} = {sums} = {nodes['x'].grad:+.6f}")
+    else:
+        for j, path in enumerate(paths, start=1):
+            print(f"    through h{j:<2} {path:+.6f}")
+        print(f"    d loss/d x = their sum = {nodes['x'].grad:+.6f}")
     pictures.graph(nodes["loss"], "graph.svg")
     pictures.explorer(nodes["loss"], "explorer.html")
     gradients = {name: parameter.grad for name, parameter in p.items()}
     gradients["x"] = nodes["x"].grad
-    forward_values = {name: node.data for name, node in nodes.items()}
-    losses = train(parameters(), steps)
-    print(f"  training, lr {LEARNING_RATE}: loss {losses[0]:.4f} -> {losses[-1]:.4f} "
-          f"after {steps} steps")
-    pictures.history({"loss": losses}, "loss.png")
-    return {"forward": forward_values, "gradients": gradients, "losses": losses,
-            "files": pictures.written}
+    return {"forward": {name: node.data for name, node in nodes.items()},
+            "gradients": gradients, "paths": paths}
+
+
+def _paths_to_x(values: Mapping[str, float], nodes: Mapping[str, Value]) -> list[float]:
+    """The blame reaching x through each hidden neuron j, by the chain rule:
+    d loss/d out × d out/d hj × d hj/d x = 2(out - y) × out(1 - out) w(n+j) × hj(1 - hj) wj."""
+    hidden = (len(values) - 1) // 3
+    o = nodes["out"].data
+    to_sum = 2 * (o - TARGET) * o * (1 - o)
+    return [to_sum * values[f"w{hidden + j}"] * nodes[f"h{j}"].data
+            * (1 - nodes[f"h{j}"].data) * values[f"w{j}"] for j in range(1, hidden + 1)]
+
+
+def _count(hidden: int) -> str:
+    return "both paths" if hidden == 2 else f"{hidden} paths"
 
 
 if __name__ == "__main__":

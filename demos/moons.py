@@ -19,6 +19,7 @@ from nn import MLP, SGD, accuracy, fit, hinge, l2, moons, predict
 STEPS = 100
 QUICK_STEPS = 10  # blameflow tour --quick: every picture, from a barely trained model
 SEED = 7
+RECORD_EVERY = 2  # steps between the training page's frames (51 of 100: a 1 MB page)
 L2_WEIGHT = 1e-4
 
 
@@ -37,12 +38,16 @@ def run(out: Path | None = None, progress: bool = True, quick: bool = False) -> 
         return hinge(scores, labels) + L2_WEIGHT * l2(model.parameters())
 
     optimizer = SGD(model.parameters(), lr=lambda k: 1.0 - 0.9 * k / steps)
-    history = fit(model, X, y, loss, optimizer, steps=steps, progress=progress)
+    history = fit(model, X, y, loss, optimizer, steps=steps, progress=progress,
+                  record=RECORD_EVERY)
     seconds = sum(history.seconds)
     final = accuracy(predict(model, X), y)
     print(f"  {steps} steps in {seconds:.1f} s ({1000 * seconds / steps:.0f} ms per step): "
           f"loss {history.loss[0]:.4f} -> {history.loss[-1]:.4f}, accuracy {final:.0%}")
     pictures.history(history, "history.png")
+    page = pictures.training_view({"MLP(2, [16, 16, 1])": history}, "training.html", X=X, y=y)
+    if page is not None:
+        print(f"  Watch it learn, step by step, boundary and blame: open {page}")
     # Hinge scores are not probabilities: the colours span the scores the model gives.
     pictures.boundary(model, X, y, "boundary.png", threshold=0.0,
                       class_names=("upper moon (label -1)", "lower moon (label +1)"),

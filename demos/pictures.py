@@ -23,11 +23,13 @@ class Pictures:
 
     def graph(self, root: Any, name: str, **options: Any) -> Path | None:
         """The blame graph of root as SVG (options go to viz.draw_graph)."""
-        return self._save(name, lambda path: viz.render(root, path, **options))
+        return self._save(name, lambda path: _folded_if_too_large(viz.render, root, path,
+                                                                  options))
 
     def explorer(self, root: Any, name: str, **options: Any) -> Path | None:
         """The interactive backprop explorer page for root."""
-        return self._save(name, lambda path: viz.explore(root, path, **options))
+        return self._save(name, lambda path: _folded_if_too_large(viz.explore, root, path,
+                                                                  options))
 
     def history(self, history: Any, name: str) -> Path | None:
         """Loss (and accuracy) per step as a PNG."""
@@ -36,6 +38,12 @@ class Pictures:
     def curves(self, curves: dict[str, list[float]], name: str, **options: Any) -> Path | None:
         """Several loss curves on one plot as a PNG (options go to plot_loss_curves)."""
         return self._save(name, lambda path: plot_loss_curves(curves, path, **options))
+
+    def training_view(self, runs: dict[str, Any], name: str, **options: Any) -> Path | None:
+        """The step-by-step training page of one run or several compared, {label: History
+        from fit(..., record=k)} (options go to viz.training_view: X and y for a boundary)."""
+        return self._save(name, lambda path: viz.training_view(
+            list(runs.values()), path, labels=list(runs), **options))
 
     def boundary(self, model: Any, X: Any, y: Any, name: str, threshold: float,
                  **options: Any) -> Path | None:
@@ -67,3 +75,22 @@ class Pictures:
         self.written.append(path)
         print(f"  wrote {path}")
         return path
+
+
+
+def _folded_if_too_large(write: Any, root: Any, path: Path, options: dict[str, Any]) -> None:
+    """write(root, path, **options). A graph too large to lay out node by node (a lesson
+    run with many neurons) is drawn folded instead, one box per neuron, else per layer,
+    and the lesson says so; unless options ask for a fold themselves."""
+    if "collapse" in options:
+        write(root, path, **options)
+        return
+    for collapse in (None, "neuron"):
+        try:
+            write(root, path, collapse=collapse, **options)
+            return
+        except viz.GraphTooLargeError:
+            print(f"  ({path.name}: too many nodes to draw "
+                  f"{'one by one' if collapse is None else 'by neuron'}; folded by "
+                  f"{'neuron' if collapse is None else 'layer'})")
+    write(root, path, collapse="layer", **options)

@@ -16,20 +16,22 @@ from typing import Any
 
 from autograd import Value
 from demos.pictures import Pictures
-from nn import MLP, Adam, Module, Neuron, accuracy, bce_with_logits, fit, predict, xor
+from nn import MLP, Adam, History, Module, accuracy, bce_with_logits, fit, predict, xor
 
 STEPS = 200
 QUICK_STEPS = 20  # blameflow tour --quick: every picture, from barely trained models
 LEARNING_RATE = 0.1
 SEED = 0
+RECORD_EVERY = 5  # steps between the training page's frames (41 of 200 for each model)
 
 
-def train(model: Module, steps: int = STEPS) -> float:
-    """Train with Adam on the binary cross-entropy of logits; return the final accuracy."""
+def train(model: Module, steps: int = STEPS) -> tuple[float, History]:
+    """Train with Adam on the binary cross-entropy of logits, recording every step for the
+    training page; return the final accuracy and the History."""
     X, y = xor()
-    fit(model, X, y, bce_with_logits, Adam(model.parameters(), lr=LEARNING_RATE),
-        steps=steps, progress=False)
-    return accuracy(predict(model, X), y)
+    history = fit(model, X, y, bce_with_logits, Adam(model.parameters(), lr=LEARNING_RATE),
+                  steps=steps, progress=False, record=RECORD_EVERY)
+    return accuracy(predict(model, X), y), history
 
 
 def _probability(model: Module) -> Callable[[list[float]], Value]:
@@ -46,12 +48,14 @@ def run(out: Path | None = None, quick: bool = False) -> dict[str, Any]:
     X, y = xor()
     print("Lesson 4 - XOR")
     print(f"  data: {list(zip(X, y))}")
-    neuron = Neuron(2, activation="linear", seed=SEED)
-    lone = train(neuron, steps)
+    # One neuron as a one-layer MLP: the same w0 x0 + w1 x1 + b, with the layer names the
+    # training page reads to draw the network.
+    neuron = MLP(2, [1], seed=SEED)
+    lone, lone_history = train(neuron, steps)
     print(f"  one neuron ({len(neuron.parameters())} parameters), {steps} Adam steps: "
           f"accuracy {lone:.0%}; one straight line cannot split XOR")
     network = MLP(2, [4, 1], seed=SEED)
-    hidden = train(network, steps)
+    hidden, hidden_history = train(network, steps)
     print(f"  a hidden layer of 4 relu neurons ({len(network.parameters())} parameters), "
           f"{steps} Adam steps: accuracy {hidden:.0%}")
     print("  In the pictures the colour is the probability the model gives to XOR = 1:")
@@ -64,7 +68,13 @@ def run(out: Path | None = None, quick: bool = False) -> dict[str, Any]:
         pictures.boundary(_probability(model), X, y, name, threshold=0.5, colour_span=0.5,
                           score_name="P(XOR = 1)", title=title,
                           class_names=("XOR = 0", "XOR = 1"), axis_names=("x0", "x1"))
+    page = pictures.training_view({"one neuron": lone_history,
+                                   "a hidden layer of 4": hidden_history}, "training.html",
+                                  X=X, y=y)
+    if page is not None:
+        print(f"  Watch both learn, step by step, boundary and blame: open {page}")
     return {"single_neuron_accuracy": lone, "hidden_layer_accuracy": hidden,
+            "histories": {"one neuron": lone_history, "hidden layer": hidden_history},
             "files": pictures.written}
 
 

@@ -1,8 +1,12 @@
-"""The `blameflow` command: tour, lesson, expr, --help, and one-line errors for anything."""
+"""The `blameflow` command: tour, lesson (and its options), expr, --help, --version, and
+one-line errors for anything."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import importlib.metadata
+import inspect
 import io
 import os
 import re
@@ -17,7 +21,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from demos import xor
+from autograd import TABLE
+from demos import cli, expression, hidden_layer, training_loop, xor
 from demos.cli import LESSONS, main
 
 
@@ -68,10 +73,131 @@ def test_quick_trains_a_few_steps_and_a_lesson_says_how_many(tmp_path, capsys):
     assert (tmp_path / "xor" / "boundary_hidden_layer.png").stat().st_size > 0
 
 
-@pytest.mark.parametrize("args", [[], ["tour"], ["lesson"], ["expr"]])
+@pytest.mark.parametrize("args", [[], ["tour"], ["lesson"], ["expr"],
+                                  *(["lesson", name] for name in LESSONS)])
 def test_help_on_every_command(args):
     result = blameflow(*args, "--help")
     assert result.returncode == 0 and "usage: blameflow" in result.stdout
+
+
+def test_blameflow_alone_lists_the_commands_and_runs_nothing(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "demos"], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=120)
+    assert result.returncode == 0 and result.stderr == ""
+    for command in ("tour", "lesson", "expr"):
+        assert re.search(rf"^\s+{command}\s+\w", result.stdout, re.MULTILINE), command
+    assert "Lesson 1" not in result.stdout and list(tmp_path.iterdir()) == []  # no tour
+    assert "(the default)" not in blameflow("--help").stdout
+
+
+def test_version_is_the_installed_distributions(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"blameflow {importlib.metadata.version('blameflow')}\n"
+
+
+def test_version_from_a_source_tree_that_was_never_installed(monkeypatch):
+    def not_installed(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    declared = re.search(r'^version = "(.+)"', Path("pyproject.toml").read_text(), re.M)[1]
+    assert cli.version() == f"{declared} (not installed)"
+
+
+def test_expr_help_lists_every_operator_and_function_a_formula_may_use(capsys):
+    assert main(["expr", "--help"]) == 0
+    shown = capsys.readouterr().out
+    for name in expression.FUNCTIONS:
+        assert re.search(rf"^  {name}\(x[^)]*\)\s+d/dx", shown, re.MULTILINE), name
+    for kind in (*expression.BINARY, *expression.UNARY):
+        written, primitive = expression.OPERATORS[kind]
+        assert f"  {written} " in shown
+        if primitive:
+            assert TABLE[primitive].math in shown
+    assert "leaky_relu(x, slope=0.01)" in shown
+
+
+def test_every_lesson_option_reaches_its_run():
+    # A lesson declares options with add_options; run must accept each by its name.
+    declaring = {name: lesson for name, lesson in LESSONS.items()
+                 if hasattr(lesson, "add_options")}
+    assert {"training_loop", "hidden_layer"} <= set(declaring)
+    for name, lesson in declaring.items():
+        parser = argparse.ArgumentParser()
+        lesson.add_options(parser)
+        options = vars(parser.parse_args([]))
+        inspect.signature(lesson.run).bind(None, quick=True, **options)
+        for action in parser._actions[1:]:
+            assert action.help and len(action.help) > 40, (name, action.dest)
+
+
+@pytest.mark.parametrize("lesson, words", [
+    ("training_loop", ["--lr", "creeps", "overshoots", "diverges", "comparing", "--epochs",
+                       "--w", "--b"]),
+    ("hidden_layer", ["--hidden", "--lr", "--weights", "NAME=VALUE", "comparing"]),
+])
+def test_lesson_help_says_what_each_option_teaches(capsys, lesson, words):
+    assert main(["lesson", lesson, "--help"]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    for word in words:
+        assert word in shown, word
+
+
+def test_the_course_task_of_lesson_2_from_the_command_line(tmp_path, capsys):
+    assert main(["lesson", "training_loop", "--lr", "0.05", "--epochs", "50", "--w", "0.4",
+                 "--b", "0.1", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    losses = training_loop.train(0.05, 50, 0.4, 0.1)[0]
+    assert "Start: w = 0.4, b = 0.1; 50 epochs" in printed
+    assert f"{losses[49]:.4g}" in printed and "lr 0.05: creeps" in printed
+    for name in ("loss.png", "training.html"):
+        assert (tmp_path / "training_loop" / name).stat().st_size > 0
+
+
+@pytest.mark.parametrize("args, runs", [
+    (["training_loop", "--lr", "0.1", "1", "10", "--epochs", "5"], ["lr 0.1", "lr 1", "lr 10"]),
+    (["hidden_layer", "--hidden", "2", "8", "--epochs", "5"],
+     ["2 hidden neurons", "8 hidden neurons"]),
+])
+def test_several_values_write_one_comparison_page_and_say_where(tmp_path, capsys, args, runs):
+    assert main(["lesson", *args, "--out", str(tmp_path)]) == 0
+    page = tmp_path / args[0] / "training.html"
+    assert f"open {page}" in capsys.readouterr().out
+    data = page.read_text()
+    assert all(f'"label":"{label}"' in data for label in runs)
+
+
+def test_the_course_task_of_lesson_3_from_the_command_line(tmp_path, capsys):
+    assert main(["lesson", "hidden_layer", "--hidden", "4", "--lr", "0.5", "--weights",
+                 "w1=0.9", "b5=-0.2", "--epochs", "5", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    history = hidden_layer.train(hidden_layer.start_values(4, {"w1": 0.9, "b5": -0.2}), 5, 0.5)
+    assert "4 hidden neurons; forward:" in printed and "training, lr 0.5, 5 steps" in printed
+    assert f"{history.loss[0]:.4g}" in printed and f"{history.loss[4]:.4g}" in printed
+
+
+@pytest.mark.parametrize("args, message", [
+    (["training_loop", "--lr", "0"], "argument --lr: expected a number above 0, got '0'"),
+    (["training_loop", "--lr", "fast"], "argument --lr: expected a number, got 'fast'"),
+    (["training_loop", "--lr", "inf"], "argument --lr: expected a finite number"),
+    (["training_loop", "--epochs", "0"], "--epochs: expected a whole number of at least 1"),
+    (["training_loop", "--epochs", "10000000"], "--epochs: expected a whole number up to"),
+    (["training_loop", "--w", "nan"], "argument --w: expected a finite number"),
+    (["training_loop", "--hidden", "3"], "unrecognized arguments: --hidden 3"),
+    (["hidden_layer", "--hidden", "0"], "--hidden: expected a whole number of at least 1"),
+    (["hidden_layer", "--hidden", "99"], "--hidden: expected a whole number up to 32"),
+    (["hidden_layer", "--weights", "w1"], "--weights: expected NAME=VALUE such as w1=0.4"),
+    (["hidden_layer", "--weights", "w9=1"], "a network with 2 hidden neurons has no 'w9'"),
+    (["hidden_layer", "--weights", "w1=1", "w1=2"], "gives w1 twice"),
+    (["hidden_layer", "--lr", "1", "2"], "unrecognized arguments: 2"),
+])
+def test_bad_lesson_options_are_one_line_and_exit_2(capsys, tmp_path, args, message):
+    assert main(["lesson", *args, "--out", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert len(captured.err.splitlines()) == 1, captured.err
+    assert captured.err.startswith(f"blameflow lesson {args[0]}: error: ")
+    assert message in captured.err
+    assert not (tmp_path / args[0]).exists()  # nothing ran
 
 
 @pytest.mark.slow
@@ -88,6 +214,9 @@ def test_the_tour_writes_every_file_it_lists(tmp_path):
     for lesson in ("neuron", "hidden_layer"):
         for name in ("graph.svg", "explorer.html"):
             assert str(tmp_path / lesson / name) in listed
+    # the lessons that train write a training page, and the summary lists it
+    for lesson in ("training_loop", "hidden_layer", "xor", "moons"):
+        assert str(tmp_path / lesson / "training.html") in listed, lesson
 
 
 # ---- every failure of expr: one line on stderr, exit status 2, no traceback -------------
@@ -206,7 +335,7 @@ def test_an_out_folder_that_cannot_be_made_is_one_line(capsys, tmp_path, command
     assert main([*command, "--out", str(tmp_path / "file")]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1
-    assert err.startswith(f"blameflow {command[0]}: error: cannot write the pictures in ")
+    assert err.startswith(f"blameflow {' '.join(command)}: error: cannot write the pictures in ")
     assert "Not a directory" in err or "exists" in err
 
 
