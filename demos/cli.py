@@ -5,6 +5,7 @@
     blameflow tour [--out DIR] [--quick]            every lesson in order, then what was written
     blameflow lesson NAME [--out DIR] [--quick] [options ...]   one lesson
     blameflow expr "tanh(x*w + b)" x=2 w=0.4 b=0.1 [--svg F] [--html F] [--max-nodes N]
+    blameflow check my_ops.py                       property-test the primitives a file declares
 
 A lesson may have options, the course's tasks: `blameflow lesson training_loop --lr 0.1 1
 10`, `blameflow lesson hidden_layer --hidden 2 8` (`blameflow lesson NAME --help` lists
@@ -32,7 +33,17 @@ from typing import Any, NoReturn
 
 import viz
 from autograd import DomainError, Value
-from demos import digits, hidden_layer, moons, neuron, training_loop, with_numpy, xor
+from demos import (
+    check,
+    digits,
+    hidden_layer,
+    moons,
+    neuron,
+    training_loop,
+    with_numpy,
+    xor,
+    your_own_op,
+)
 from demos.expression import ExpressionError, compute, vocabulary
 from demos.options import OptionError, whole_number
 from nn import TrainingDiverged
@@ -40,6 +51,7 @@ from nn import TrainingDiverged
 LESSONS: dict[str, ModuleType] = {
     "neuron": neuron, "training_loop": training_loop, "hidden_layer": hidden_layer,
     "xor": xor, "moons": moons, "digits": digits, "numpy": with_numpy,
+    "your_own_op": your_own_op,
 }
 # What every lesson's run takes; the rest of a parsed `lesson` command are its own options.
 LESSON_ARGUMENTS = ("command", "name", "out", "quick", "usage")
@@ -90,6 +102,11 @@ def _parser() -> argparse.ArgumentParser:
                            f"points it adds along arrows (default {viz.MAX_NODES}; more is "
                            f"slow)")
     expr.set_defaults(usage=expr)
+    checking = commands.add_parser(
+        "check", help="property-test the derivatives of the primitives a file declares",
+        description=(check.__doc__ or "").strip().splitlines()[0])
+    check.add_arguments(checking)
+    checking.set_defaults(usage=checking)
     return parser
 
 
@@ -138,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "expr":
         return _expr(args)
+    if args.command == "check":
+        return check.run(args)
     command = f"lesson {args.name}" if args.command == "lesson" else args.command
     try:
         if args.command == "lesson":

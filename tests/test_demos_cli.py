@@ -84,10 +84,32 @@ def test_blameflow_alone_lists_the_commands_and_runs_nothing(tmp_path):
     result = subprocess.run([sys.executable, "-m", "demos"], capture_output=True, text=True,
                             cwd=tmp_path, timeout=120)
     assert result.returncode == 0 and result.stderr == ""
-    for command in ("tour", "lesson", "expr"):
+    for command in ("tour", "lesson", "expr", "check"):
         assert re.search(rf"^\s+{command}\s+\w", result.stdout, re.MULTILINE), command
     assert "Lesson 1" not in result.stdout and list(tmp_path.iterdir()) == []  # no tour
     assert "(the default)" not in blameflow("--help").stdout
+
+
+@pytest.mark.parametrize("derivative, status, verdict", [
+    ("out + sigmoid(x) * (1 - out)", 0, "ok"),
+    ("sigmoid(x)", 1, "FAIL"),  # the product rule forgotten
+])
+def test_check_is_a_command_of_blameflow(tmp_path, capsys, derivative, status, verdict):
+    ops = tmp_path / "my_ops.py"
+    ops.write_text("from autograd import primitive, sigmoid\n"
+                   "swish = primitive('swish', lambda x: x * sigmoid(x),\n"
+                   f"                  lambda x, out: {derivative})\n")
+    assert main(["check", str(ops), "--examples", "20"]) == status
+    row = next(line for line in capsys.readouterr().out.splitlines()
+               if line.startswith("swish"))
+    assert row.split()[1] == verdict
+
+
+def test_check_usage_errors_are_one_line(capsys, tmp_path):
+    assert main(["check"]) == 2
+    assert main(["check", str(tmp_path / "missing.py")]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and all(line.startswith("blameflow check: error: ") for line in lines)
 
 
 def test_version_is_the_installed_distributions(capsys):
