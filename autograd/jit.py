@@ -46,6 +46,7 @@ changes as arguments. Side effects of f (printing) happen only while tracing.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import numbers
@@ -58,7 +59,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd import clock, mode
+from autograd import clock, jit_numpy, mode
 from autograd.backward import reachable
 from autograd.errors import StaleGraphError
 from autograd.node import Node, describe
@@ -84,17 +85,24 @@ TRACES_PER_SHAPE = 8
 SMALLEST_LOOP = 2
 
 
-def jit(function: Callable[..., Value]) -> Compiled:
+def jit(function: Callable[..., Value], vectorize: bool = False) -> Compiled:
     """A compiled version of function: same results, recorded once and replayed on floats.
 
     function(*args) must return a Value (a loss). Arguments may be numbers, Values, lists,
     tuples and dicts of them, and objects with a parameters() method (a model), whose
     parameters are then read from the object at every call.
+    vectorize=True: a sum over same-shaped samples runs on all samples at once with NumPy
+    (autograd/jit_numpy.py; the optional 'numpy' extra), agreeing with the interpreted
+    engine to rounding (about 1e-15 relative) rather than bit for bit.
     """
     if not callable(function):
         raise TypeError(f"jit takes a function that returns a Value, got "
                         f"{type(function).__name__}")
-    return Compiled(function)
+    if not isinstance(vectorize, bool):
+        raise TypeError(f"jit(vectorize=...) must be True or False, got {vectorize!r}")
+    if vectorize:
+        jit_numpy.numpy()  # now, with its install hint, rather than at the first call
+    return Compiled(function, vectorize)
 
 
 class Compiled:
@@ -105,8 +113,9 @@ class Compiled:
     ("first call", "a guard came out differently: ...", "new argument shape").
     """
 
-    def __init__(self, function: Callable[..., Value]) -> None:
+    def __init__(self, function: Callable[..., Value], vectorize: bool = False) -> None:
         self.function = function
+        self.vectorize = vectorize
         self.trace_count = 0
         self.reason = ""
         self._traces: dict[tuple, list[_Trace]] = {}
@@ -131,7 +140,7 @@ class Compiled:
             except _GuardFailed as failed:
                 reason = f"a guard came out differently: {failed.args[0]}"
                 continue
-            except ARITHMETIC_ERRORS:
+            except (*ARITHMETIC_ERRORS, FloatingPointError):
                 # Let the interpreted engine meet the error itself: same error, same words.
                 reason = "the replay met an arithmetic error"
                 break
@@ -148,7 +157,7 @@ class Compiled:
             raise TypeError(f"jit: the function returned a {type(root).__name__}; it must "
                             f"return one Value (a loss) for backward() to start from")
         _, numbers, values = _flatten(args)
-        trace = _Trace(root, recording, numbers, values, closure, args)
+        trace = _Trace(root, recording, numbers, values, closure, args, self.vectorize)
         variants = self._traces.setdefault(shape, [])
         variants.insert(0, trace)
         del variants[TRACES_PER_SHAPE:]
@@ -198,7 +207,7 @@ class Replayed:
         self.grad = float(grad)
         try:
             self._trace.backward(self.grad, self._saved, self._leaves)
-        except ARITHMETIC_ERRORS:
+        except (*ARITHMETIC_ERRORS, FloatingPointError):
             # A derivative is infinite or not real somewhere. Nothing was written yet: let
             # the interpreted engine run this step and raise its own DomainError, which names
             # the op, the numbers and the nodes.
@@ -515,14 +524,17 @@ class _Trace:
     """
 
     def __init__(self, root: Value, recording: _Recording, argument_numbers: list[float],
-                 argument_values: list[Value], closure: tuple, args: tuple) -> None:
+                 argument_values: list[Value], closure: tuple, args: tuple,
+                 vectorize: bool = False) -> None:
         self.closure = closure
         self.args = args  # objects in the shape are known by id: keep them alive
         graph = _Graph(root, recording, argument_values)
         self.static_numbers = [(k, argument_numbers[k])
                                for k in sorted(recording.used_as_numbers)]
         self.leaf_sources = graph.leaf_sources
-        self.source = _write(graph)
+        writer = _Writer(graph, vectorize)
+        self.source = writer.source()
+        self.errors_raised = writer.errors_raised
         namespace = dict(graph.namespace)
         exec(compile(self.source, f"<jit of {describe(root)}>", "exec"), namespace)
         self.forward = namespace["forward"]
@@ -541,13 +553,15 @@ class _Trace:
                   for source in self.leaf_sources]
         numbers_read = [leaf._data for leaf in leaves]
         try:
-            out, saved = self.forward(numbers_read, argument_numbers)
+            with self.errors_raised():
+                out, saved = self.forward(numbers_read, argument_numbers)
         except _GuardFailed as failed:
             raise _GuardFailed(self.guards[failed.args[0]].describe()) from None
         return Replayed(out, self, saved, leaves, numbers_read, interpreted)
 
     def backward(self, seed: float, saved: tuple, leaves: list[Node]) -> None:
-        fresh = self.backward_code(seed, saved)  # writes no .grad: an error changes nothing
+        with self.errors_raised():
+            fresh = self.backward_code(seed, saved)  # writes no .grad: an error changes nothing
         # A leaf's gradient from this call is summed on its own, then added to what it
         # held, as backward() does (so calling twice gives exactly twice).
         for leaf, gradient in zip(leaves, fresh):
@@ -708,15 +722,32 @@ def _sample(output: Node, graph: _Graph, parents: Counter, guarded: set
 
 
 # ---- writing the code ------------------------------------------------------------------------
-def _write(graph: _Graph) -> str:
-    return _Writer(graph).source()
-
-
 class _Writer:
-    """Writes forward(P, A) and backward(seed, saved) for a graph, one line per node."""
+    """Writes forward(P, A) and backward(seed, saved) for a graph, one line per node.
 
-    def __init__(self, graph: _Graph) -> None:
+    vectorize: write loops with NumPy where their operations allow (autograd/jit_numpy.py).
+    errors_raised: a context for running the code in which NumPy raises on arithmetic
+    errors (as Python's math does) instead of giving inf or NaN with a warning.
+    """
+
+    def __init__(self, graph: _Graph, vectorize: bool = False) -> None:
         self.graph = graph
+        self.errors_raised: Callable[[], Any] = contextlib.nullcontext
+        self.vectorized: dict[int, jit_numpy.LoopWriter] = {}
+        if vectorize:
+            np = jit_numpy.numpy()
+            for index, (key, loop) in enumerate(graph.loops.items()):
+                names = self.loop_names(loop)
+                try:
+                    self.vectorized[key] = jit_numpy.LoopWriter(
+                        index, loop.samples[0], loop.slots[0], names, graph.needs_grad)
+                    self.vectorized[key]._check_order()
+                except jit_numpy.CannotVectorize:
+                    continue  # that loop stays a Python loop
+            if self.vectorized:
+                graph.namespace.update(jit_numpy.helpers(np))
+                self.errors_raised = functools.partial(
+                    np.errstate, over="raise", divide="raise", invalid="raise")
         self.in_loop: dict[int, _Loop] = {}
         for loop in graph.loops.values():
             for sample in loop.samples:
@@ -754,10 +785,13 @@ class _Writer:
 
     def kept_names(self) -> list[str]:
         graph = self.graph
-        kept = [graph.name[id(node)] for node in graph.nodes
-                if id(node) not in self.in_loop and graph.name[id(node)][0] in "vp"]
-        for index in range(len(graph.loops)):
-            kept += [f"rows{index}", f"kept{index}"]
+        kept = ["A"] + [graph.name[id(node)] for node in graph.nodes
+                        if id(node) not in self.in_loop and graph.name[id(node)][0] in "vp"]
+        for index, key in enumerate(graph.loops):
+            if key in self.vectorized:
+                kept += self.vectorized[key].kept()
+            else:
+                kept += [f"rows{index}", f"kept{index}"]
         return kept
 
     def guard(self, index: int, indent: str) -> list[str]:
@@ -798,12 +832,18 @@ class _Writer:
         slot_names = _target(len(loop.slots[0]), "s")
         lines = [f"    # {len(loop.samples)} samples, each the same graph of {len(sample)} "
                  f"nodes: one loop"]
-        if all(not row.startswith("(A") and "A[" not in row for row in rows):
+        if all("A[" not in row for row in rows):
             self.graph.namespace[f"ROWS{index}"] = [
                 tuple(leaf._data for leaf in slots) for slots in loop.slots]
-            lines.append(f"    rows{index} = ROWS{index}")
+            rows_code = f"ROWS{index}"
         else:
-            lines.append(f"    rows{index} = [{', '.join(rows)}]")
+            rows_code = f"[{', '.join(rows)}]"
+        vectorized = self.vectorized.get(id(loop.sum_node))
+        if vectorized is not None:
+            return vectorized.forward(rows_code, len(loop.samples)) + [
+                f"    {self.graph.name[id(loop.sum_node)]} = {vectorized.output_sum()}"
+                f"  # {_where(loop.sum_node)}"]
+        lines.append(f"    rows{index} = {rows_code}")
         lines += [f"    outputs{index} = []", f"    kept{index} = []",
                   f"    for {slot_names} in rows{index}:"]
         for node in sample:
@@ -912,6 +952,9 @@ class _Writer:
         if not needing:
             return []
         upstream = grads[id(loop.sum_node)]
+        vectorized = self.vectorized.get(id(loop.sum_node))
+        if vectorized is not None:
+            return vectorized.backward(upstream)
         lines = [f"    if {upstream}:  # {_where(loop.sum_node)}: each sample in reverse order",
                  f"        for {_target(len(loop.slots[0]), 's')}, "
                  f"{_target(len(sample), 'u', ' ' * 12)} in zip(reversed(rows{index}), "

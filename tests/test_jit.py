@@ -334,3 +334,84 @@ def test_what_jit_cannot_replay_is_refused_loudly():
     with pytest.raises(TypeError, match="function"):
         jit(3)
     assert (w < 2.0) is True and w.data == 1.0  # Value's own methods are back
+
+
+# ---- vectorised replay (NumPy) -----------------------------------------------------------------
+def close(a, b, tolerance=1e-12):
+    assert abs(a[0] - b[0]) <= tolerance, (a[0], b[0])
+    assert all(abs(x - y) <= tolerance for x, y in zip(a[1], b[1])), (a[1], b[1])
+
+
+def test_vectorised_moons_step_matches_the_interpreted_engine_to_1e_12():
+    pytest.importorskip("numpy")
+    from nn import moons
+
+    X, y = moons(60, noise=0.1, signed=True)
+    net = MLP(2, [16, 16, 1], seed=5)
+
+    def total_loss():
+        return hinge([net(x) for x in X], y) + 1e-4 * l2(net.parameters())
+
+    step = jit(total_loss, vectorize=True)
+    parameters = net.parameters()
+    for _ in range(5):
+        result = compiled(step, parameters)
+        assert all(type(g) is float for g in result[1])
+        close(result, interpreted(total_loss, parameters))
+        for p in parameters:
+            p.data -= 0.5 * p.grad
+    assert step.trace_count == 1 and "W0 @" in step.source and "for (s0" not in step.source
+
+
+@given(small_networks(), st.sampled_from(["mse", "hinge"]))
+def test_vectorised_small_mlp_losses_match_to_1e_12(case, which):
+    pytest.importorskip("numpy")
+    net, X, y = case
+    labels = [1 if t > 0 else -1 for t in y]
+
+    def loss(X):
+        outputs = [net(x) for x in X]
+        if net.sizes[-1] > 1:
+            outputs = [sum(out) for out in outputs]
+        if which == "hinge":
+            return hinge(outputs, labels)
+        return mse(outputs, y) + 1e-3 * l2(net.parameters())
+
+    parameters = net.parameters()
+    step = jit(loss, vectorize=True)
+    for shift in (0.0, 0.5, -1.0):
+        moved = [[a + shift, b - shift] for a, b in X]  # new argument numbers, same shape
+        close(compiled(step, parameters, moved), interpreted(loss, parameters, moved))
+    assert step.trace_count == 1
+
+
+def test_a_domain_error_in_the_vectorised_replay_is_the_interpreted_one():
+    pytest.importorskip("numpy")
+    w = Value(1.0, "w", kind="parameter")
+    X = [1.0, 2.0, 3.0]
+
+    def f():
+        return sum_of([log(w * x) for x in X])
+
+    from autograd import sum as sum_of
+
+    step = jit(f, vectorize=True)
+    step()
+    assert "_np.log" in step.source
+    w.data = -1.0
+    with pytest.raises(DomainError) as replayed:
+        step()
+    with pytest.raises(DomainError) as direct:
+        f()
+    assert str(replayed.value) == str(direct.value)
+
+
+def test_vectorize_without_numpy_says_how_to_install_it(monkeypatch):
+    from autograd import jit_numpy
+
+    def missing(name):
+        raise ImportError(f"No module named {name!r}")
+
+    monkeypatch.setattr(jit_numpy.importlib, "import_module", missing)
+    with pytest.raises(ImportError, match=r"blameflow\[numpy\]"):
+        jit(lambda: Value(1.0), vectorize=True)
