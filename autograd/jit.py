@@ -152,12 +152,9 @@ class Compiled:
         recording = _Recording(clock.tick())
         traced_args = _with_tracked_numbers(args, recording)
         with _recording(recording):
-            root = self.function(*traced_args)
-        if not isinstance(root, Value):
-            raise TypeError(f"jit: the function returned a {type(root).__name__}; it must "
-                            f"return one Value (a loss) for backward() to start from")
+            root, outputs = _split(self.function(*traced_args))
         _, numbers, values = _flatten(args)
-        trace = _Trace(root, recording, numbers, values, closure, args, self.vectorize)
+        trace = _Trace(root, recording, numbers, values, closure, args, self.vectorize, outputs)
         variants = self._traces.setdefault(shape, [])
         variants.insert(0, trace)
         del variants[TRACES_PER_SHAPE:]
@@ -168,7 +165,7 @@ class Compiled:
 
     def _interpreted(self, args: tuple) -> Callable[[], Value]:
         """f on Values, as without jit: for the interpreted engine to meet an error itself."""
-        return lambda: self.function(*args)
+        return lambda: _split(self.function(*args))[0]
 
     def __repr__(self) -> str:
         name = getattr(self.function, "__qualname__", repr(self.function))
@@ -227,6 +224,20 @@ class Replayed:
 
     def __format__(self, spec: str) -> str:
         return format(self.data, spec) if spec else str(self)
+
+
+def _split(result: Any) -> tuple[Value, Any]:
+    """(loss, outputs) from what f returned: a Value, or a pair (loss, outputs) where
+    outputs is a list of Values or of lists of Values (the model's outputs, whose numbers
+    each call then returns beside the loss: step() gives (loss, numbers))."""
+    if isinstance(result, Value):
+        return result, None
+    if (isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], Value)
+            and isinstance(result[1], list)):
+        return result
+    raise TypeError(f"jit: the function returned a {type(result).__name__}; it must return "
+                    f"one Value (a loss) for backward() to start from, or a pair (loss, list "
+                    f"of output Values)")
 
 
 # ---- tracing: what f looked at ---------------------------------------------------------------
@@ -525,10 +536,12 @@ class _Trace:
 
     def __init__(self, root: Value, recording: _Recording, argument_numbers: list[float],
                  argument_values: list[Value], closure: tuple, args: tuple,
-                 vectorize: bool = False) -> None:
+                 vectorize: bool = False, outputs: list | None = None) -> None:
         self.closure = closure
         self.args = args  # objects in the shape are known by id: keep them alive
-        graph = _Graph(root, recording, argument_values)
+        self.outputs = outputs
+        self.output_nodes = [] if outputs is None else _output_nodes(outputs)
+        graph = _Graph(root, recording, argument_values, self.output_nodes)
         self.static_numbers = [(k, argument_numbers[k])
                                for k in sorted(recording.used_as_numbers)]
         self.leaf_sources = graph.leaf_sources
@@ -554,10 +567,13 @@ class _Trace:
         numbers_read = [leaf._data for leaf in leaves]
         try:
             with self.errors_raised():
-                out, saved = self.forward(numbers_read, argument_numbers)
+                out, saved, output_numbers = self.forward(numbers_read, argument_numbers)
         except _GuardFailed as failed:
             raise _GuardFailed(self.guards[failed.args[0]].describe()) from None
-        return Replayed(out, self, saved, leaves, numbers_read, interpreted)
+        result = Replayed(out, self, saved, leaves, numbers_read, interpreted)
+        if self.outputs is None:
+            return result
+        return result, _numbers_like(self.outputs, iter(output_numbers))
 
     def backward(self, seed: float, saved: tuple, leaves: list[Node]) -> None:
         with self.errors_raised():
@@ -569,6 +585,18 @@ class _Trace:
             leaf.grad = gradient + before if before else gradient
 
 
+def _output_nodes(outputs: list) -> list[Value]:
+    """The Values in outputs (a list of Values or of lists of Values), in order."""
+    return [x for item in outputs for x in (item if isinstance(item, list) else [item])
+            if isinstance(x, Value)]
+
+
+def _numbers_like(outputs: list, numbers: Iterator[float]) -> list:
+    """outputs with each Value replaced by the next of numbers (other items kept)."""
+    return [_numbers_like(item, numbers) if isinstance(item, list)
+            else next(numbers) if isinstance(item, Value) else item for item in outputs]
+
+
 def _same(a: float, b: float) -> bool:
     """a == b, and NaN is the same as NaN."""
     return a == b or (a != a and b != b)
@@ -577,10 +605,12 @@ def _same(a: float, b: float) -> bool:
 class _Graph:
     """The traced graph, sorted out for writing: which node is what, and the loops."""
 
-    def __init__(self, root: Value, recording: _Recording, argument_values: list[Value]) -> None:
+    def __init__(self, root: Value, recording: _Recording, argument_values: list[Value],
+                 outputs: list[Value]) -> None:
         self.root = root
+        self.outputs = outputs
         self.guards = recording.guards
-        starts = [root] + [g.node for g in self.guards] + [
+        starts = [root, *outputs] + [g.node for g in self.guards] + [
             g.other for g in self.guards if isinstance(g.other, Node)]
         nodes = {id(node): node for start in starts for node in reachable(start)}
         self.nodes = sorted(nodes.values(), key=lambda node: node._serial)
@@ -749,10 +779,12 @@ class _Writer:
                 self.errors_raised = functools.partial(
                     np.errstate, over="raise", divide="raise", invalid="raise")
         self.in_loop: dict[int, _Loop] = {}
+        self.loop_position: dict[int, tuple[int, int]] = {}  # node -> (sample, position)
         for loop in graph.loops.values():
-            for sample in loop.samples:
-                for node in sample:
+            for sample_index, sample in enumerate(loop.samples):
+                for position, node in enumerate(sample):
                     self.in_loop[id(node)] = loop
+                    self.loop_position[id(node)] = (sample_index, position)
         self.guard_after: dict[int, list[int]] = {}
         for index, guard in enumerate(graph.guards):
             operands = [guard.node] + ([guard.other] if isinstance(guard.other, Node) else [])
@@ -780,8 +812,34 @@ class _Writer:
             for guard_index in self.guard_after.get(key, []):
                 lines += self.guard(guard_index, "    ")
         kept = self.kept_names()
-        lines.append(f"    return {graph.name[id(graph.root)]}, {_tuple_of(kept)}")
+        outputs = self.output_numbers(lines)
+        lines.append(f"    outputs = {_tuple_of(outputs)}")
+        lines.append(f"    return {graph.name[id(graph.root)]}, {_tuple_of(kept)}, outputs")
         return lines
+
+    def output_numbers(self, lines: list[str]) -> list[str]:
+        """The expressions of the outputs' numbers (a node in a loop: its sample's copy)."""
+        found = []
+        rows_read = set()
+        for node in self.graph.outputs:
+            key = id(node)
+            if key not in self.in_loop:
+                found.append(self.graph.name[key])
+                continue
+            loop = self.in_loop[key]
+            index = list(self.graph.loops).index(id(loop.sum_node))
+            sample, position = self.loop_position[key]
+            vectorized = self.vectorized.get(id(loop.sum_node))
+            if vectorized is None:
+                found.append(f"kept{index}[{sample}][{position}]")
+                continue
+            block, row = vectorized.place[id(loop.samples[0][position])]
+            name = f"{block.name}_{row}"
+            if name not in rows_read:
+                rows_read.add(name)
+                lines.append(f"    {name} = {block.name}[{row}].tolist()")
+            found.append(f"{name}[{sample}]")
+        return found
 
     def kept_names(self) -> list[str]:
         graph = self.graph
