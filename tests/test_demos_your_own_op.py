@@ -206,3 +206,19 @@ def test_a_folder_is_not_a_file(tmp_path, capsys):
 def test_examples_must_be_a_whole_number_of_at_least_one(tmp_path, capsys):
     assert check.main([write(tmp_path, OPS), "--examples", "0"]) == 2
     assert "expected a whole number of at least 1, got '0'" in capsys.readouterr().err
+
+
+def test_without_hypothesis_the_check_says_how_to_install_it_and_the_lesson_goes_on(tmp_path):
+    """hypothesis is an extra (blameflow[testing]): the command line must work without it."""
+    script = ("import sys; sys.modules['hypothesis'] = None\n"  # as if it were not installed
+              "from demos import check, your_own_op\n"
+              "print(your_own_op.run(None))\n"
+              "sys.exit(check.main(['my_ops.py']))\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                            text=True)
+    assert result.returncode == 2
+    assert "(skipped: autograd.testing needs hypothesis" in result.stdout
+    assert "{'files': []}" in result.stdout
+    assert result.stderr == ("blameflow check: error: autograd.testing needs hypothesis, which "
+                             "blameflow's 'testing' extra installs: pip install "
+                             "'blameflow[testing]' (or pip install hypothesis)\n")
