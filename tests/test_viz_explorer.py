@@ -678,18 +678,3 @@ def test_keys_act_only_while_the_page_has_the_focus(browser, tmp_path: Path) -> 
         assert frame.locator("body").get_attribute("data-step") == "1"
     finally:
         page.close()
-
-
-def test_screenshots_for_a_person_to_look_at(open_page, tmp_path: Path) -> None:
-    """out/screens/: the lessons' pages at a laptop's and a phone's size (benchmarks/
-    explorer_pages.py adds the folded moons page and a long chain)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for lesson in ("neuron", "hidden_layer"):
-        path = explore(lesson_graph(lesson), tmp_path / f"{lesson}.html")
-        for width, height in ((1280, 720), (390, 844)):
-            page = open_page(path, size=(width, height))
-            step(page, 12)
-            page.wait_for_timeout(300)  # let the fade transitions finish
-            shot = SCREENSHOTS / f"{lesson}-{width}x{height}.png"
-            page.screenshot(path=str(shot))
-            assert shot.stat().st_size > 10_000

@@ -285,23 +285,50 @@ class Camera {
     this.apply();
   }
 
-  // The first view: the whole graph if it can be read at once, else readable and
-  // centred on the output (kept inside the graph, so no pane is wasted past its edge).
+  // The first view: the whole graph if it can be read at once. Else readable, with the
+  // output in view and as many other boxes as one readable view can hold: Graphviz lays
+  // a network out as a staircase, and a view merely centred on the output (the staircase's
+  // last corner) showed mostly empty paper.
   start(output) {
     if (this.fitScale() >= this.readableScale()) { this.fit(); return; }
     this.scale = this.readableScale();
-    this.centreOn(this.centreOf(output));
-    this.keepInside();
+    const view = this.visible();
+    const width = (view.right - view.left) / this.scale;
+    const height = (view.bottom - view.top) / this.scale;
+    const centres = [...this.svg.querySelectorAll("g.value-box, g.group-box")]
+      .map((box) => this.centreOf(box));
+    const out = this.boundsOf(output);
+    const margin = 24 / this.scale;
+    // Slide the view over every place that still holds the output; keep the fullest.
+    const spans = (low, high, size) => {
+      const first = high + margin - size;
+      const last = low - margin;
+      if (first >= last) return [(low + high - size) / 2];
+      return Array.from({ length: 13 }, (_, step) => first + (last - first) * step / 12);
+    };
+    // Among equally full views, the one whose boxes sit most in its middle.
+    let best = { count: -1, offset: Infinity, left: 0, top: 0 };
+    for (const left of spans(out.left, out.right, width)) {
+      for (const top of spans(out.top, out.bottom, height)) {
+        const inside = centres.filter((point) => point.x >= left && point.x <= left + width &&
+          point.y >= top && point.y <= top + height);
+        const mean = (axis) => inside.reduce((sum, point) => sum + point[axis], 0) / inside.length;
+        const offset = Math.hypot(mean("x") - left - width / 2, mean("y") - top - height / 2);
+        if (inside.length > best.count || (inside.length === best.count && offset < best.offset)) {
+          best = { count: inside.length, offset, left, top };
+        }
+      }
+    }
+    this.centreOn({ x: best.left + width / 2, y: best.top + height / 2 });
     this.apply();
   }
 
-  keepInside() {
-    const { width, height } = this.pane();
-    const half = { x: width / this.scale / 2, y: height / this.scale / 2 };
-    const g = this.graph;
-    const clamp = (value, low, high) => (low > high ? (low + high) / 2 : Math.min(Math.max(value, low), high));
-    this.cx = clamp(this.cx, g.x + half.x, g.x + g.width - half.x);
-    this.cy = clamp(this.cy, g.y + half.y, g.y + g.height - half.y);
+  // An element's bounding box in the SVG's own units.
+  boundsOf(element) {
+    const centre = this.centreOf(element);
+    const box = element.getBBox();
+    return { left: centre.x - box.width / 2, right: centre.x + box.width / 2,
+      top: centre.y - box.height / 2, bottom: centre.y + box.height / 2 };
   }
 
   // An element's centre in the SVG's own units.
