@@ -79,8 +79,10 @@ from autograd.primitives import (
 )
 from autograd.value import Value
 
-# A trace keeps at most this many variants (guard outcomes) per argument shape.
+# A trace keeps at most this many variants (guard outcomes) per argument shape, and at
+# most SHAPES argument shapes (the oldest is dropped first).
 TRACES_PER_SHAPE = 8
+SHAPES = 32
 # A sum needs at least this many samples for its samples to be written as a loop.
 SMALLEST_LOOP = 2
 
@@ -155,6 +157,8 @@ class Compiled:
             root, outputs = _split(self.function(*traced_args))
         _, numbers, values = _flatten(args)
         trace = _Trace(root, recording, numbers, values, closure, args, self.vectorize, outputs)
+        if shape not in self._traces and len(self._traces) >= SHAPES:
+            del self._traces[next(iter(self._traces))]
         variants = self._traces.setdefault(shape, [])
         variants.insert(0, trace)
         del variants[TRACES_PER_SHAPE:]
@@ -241,6 +245,12 @@ def _split(result: Any) -> tuple[Value, Any]:
 
 
 # ---- tracing: what f looked at ---------------------------------------------------------------
+class TraceError(RuntimeError):
+    """f does something a replay could not repeat (changes a Value's number, computes under
+    no_grad(), uses a node computed before the call): jit refuses to compile it."""
+
+
+
 class _GuardFailed(Exception):
     """A replay's guard came out differently from the trace: trace again."""
 
@@ -377,7 +387,7 @@ def _traced_data_get(self: Value) -> float:
 
 def _traced_data_set(self: Value, number: float) -> None:
     if _current.get() is not None:
-        raise RuntimeError(
+        raise TraceError(
             f"jit: the traced function gives {describe(self)} a new number; a replay would "
             f"skip that change. Change numbers outside the compiled function (the optimizer "
             f"step after loss.backward()).")
@@ -418,7 +428,7 @@ _install_lock = threading.Lock()
 
 def _traced_grad_mode_enter(self: Any) -> None:
     if _current.get() is not None and not self.enabled:
-        raise RuntimeError(
+        raise TraceError(
             "jit: the traced function uses no_grad(); numbers it computes there have no "
             "link to the graph, so a replay would use the traced ones. Compute them outside "
             "the compiled function and pass them in, or leave no_grad() out.")
@@ -637,7 +647,7 @@ class _Graph:
         key = id(node)
         if node._children:
             if node._serial < recording.start:
-                raise ValueError(
+                raise TraceError(
                     f"jit: the traced function uses {describe(node)}, computed before it was "
                     f"called; a replay could not follow a change of the Values it was "
                     f"computed from. Compute it inside the function (or pass its inputs).")

@@ -24,6 +24,7 @@ from typing import Any
 
 from autograd import Value
 from autograd.backward import collector_paused
+from autograd.jit import TraceError, jit
 from nn.checks import check_int, is_number
 from nn.layers import Layer
 from nn.module import Module
@@ -113,7 +114,7 @@ class TrainingDiverged(FloatingPointError):
 def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossFunction,
         optimizer: Optimizer, steps: int, batch_size: int | None = None,
         progress: bool = True, seed: int = 0, threshold: float | None = None,
-        record: int | None = None, live: bool = False) -> History:
+        record: int | None = None, live: bool = False, compile: bool = False) -> History:
     """Train model on (X, y) for `steps` optimizer steps and return the History.
 
     loss: a function (outputs, targets) -> Value, e.g. nn.losses.hinge, or a lambda
@@ -139,6 +140,14 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
         output, its decision boundary) in the cell's output and redraw it in place as
         training goes (nn/live.py), instead of the progress bar. Elsewhere it warns that it
         needs a notebook and shows the progress lines.
+    compile: True records the step's graph once with autograd.jit and replays it on
+        plain floats at later steps: the same numbers, bit for bit, several times faster.
+        The loss function then runs only while a step is traced, so one that does
+        something besides computing (counting calls, raising at a given step) sees fewer
+        calls. Steps whose graph keeps changing (minibatches with new class labels, a loss
+        that reads a Value's number) fall back to building the graph each step, as do
+        losses jit cannot replay. False (the default) builds the graph at every step: the
+        interpreted path a learner reads.
 
     Nothing non-finite is hidden. Rows of X or targets holding NaN or infinity are refused
     with a ValueError before training starts. During training, each step checks the loss,
@@ -170,6 +179,7 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
     history = History(threshold=threshold)
     recorder = _Recorder(model, history, record) if record is not None else None
     shown = _display(model, X, y, steps, threshold, progress, live)
+    compiled = _CompiledStep(model, loss) if _check_bool(compile, "fit(compile=...)") else None
     try:
         for step in range(steps):
             indices = next(batches)
@@ -181,7 +191,7 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
             with collector_paused():
                 targets = [y[i] for i in indices]
                 outputs, loss_value = _forward(model, [X[i] for i in indices], targets, loss,
-                                               step, history)
+                                               step, history, compiled)
                 current_loss = loss_value.data
                 current_accuracy = accuracy(outputs, targets, threshold)
                 lr = optimizer.learning_rate()
@@ -257,23 +267,71 @@ def _batches(n: int, batch_size: int | None, rng: random.Random) -> Iterator[lis
 
 
 def _forward(model: Module, rows: list[Any], targets: list[Any], loss: LossFunction, step: int,
-             history: History) -> tuple[list[Any], Value]:
-    """The model's outputs for rows and their loss; TrainingDiverged if it is not finite."""
+             history: History, compiled: _CompiledStep | None = None) -> tuple[list[Any], Any]:
+    """The model's outputs for rows and their loss; TrainingDiverged if it is not finite.
+
+    With a compiled step that is still in use, its replay gives the loss (a Replayed, with
+    .data and backward()) and the outputs' numbers.
+    """
     try:
-        outputs = model.forward_batch(rows)
-        loss_value = loss(outputs, targets)
+        if compiled is not None and compiled.in_use:
+            outputs, loss_value = compiled(rows, targets)
+        else:
+            outputs = model.forward_batch(rows)
+            loss_value = _checked_loss(loss(outputs, targets))
     except OverflowError as error:
         # The engine refuses to make an infinite float (e.g. x ** 2 of a huge x): the
         # same divergence as an inf loss, caught one op earlier.
         raise _diverged(step, f"the loss became inf ({error})", history,
                         value=math.inf) from error
-    if not isinstance(loss_value, Value):
-        raise TypeError(f"the loss function returned a {type(loss_value).__name__}; it must "
-                        f"return a Value so that backward() can run")
     if not math.isfinite(loss_value.data):
         raise _diverged(step, f"the loss became {loss_value.data}", history,
                         value=loss_value.data)
     return outputs, loss_value
+
+
+def _checked_loss(loss_value: Any) -> Value:
+    if not isinstance(loss_value, Value):
+        raise TypeError(f"the loss function returned a {type(loss_value).__name__}; it must "
+                        f"return a Value so that backward() can run")
+    return loss_value
+
+
+class _CompiledStep:
+    """fit's forward pass and loss through autograd.jit, while it pays.
+
+    The first call traces; later calls replay. A step whose graph differs from every
+    trace so far (new class labels in a minibatch, a guard that flips) traces again; after
+    RETRACES_IN_A_ROW of those in a row, or a loss jit cannot replay (TraceError), fit
+    goes back to building the graph each step.
+    """
+
+    RETRACES_IN_A_ROW = 3
+
+    def __init__(self, model: Module, loss: LossFunction) -> None:
+        self.model = model
+        self.loss = loss
+        self.step = jit(self.forward_and_loss)
+        self.in_use = True
+        self.retraces = 0
+
+    def forward_and_loss(self, rows: list[Any], targets: list[Any]) -> tuple[Value, list]:
+        outputs = self.model.forward_batch(rows)
+        return _checked_loss(self.loss(outputs, targets)), outputs
+
+    def __call__(self, rows: list[Any], targets: list[Any]) -> tuple[list[Any], Any]:
+        traced_before = self.step.trace_count
+        try:
+            loss_value, outputs = self.step(rows, targets)
+        except TraceError:
+            self.in_use = False
+            outputs = self.model.forward_batch(rows)
+            return outputs, _checked_loss(self.loss(outputs, targets))
+        retraced = traced_before and self.step.trace_count > traced_before
+        self.retraces = self.retraces + 1 if retraced else 0
+        if self.retraces >= self.RETRACES_IN_A_ROW:
+            self.in_use = False
+        return outputs, loss_value
 
 
 def _parameter_names(model: Module, optimizer: Optimizer) -> list[str]:

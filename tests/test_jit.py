@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import DomainError, StaleGraphError, Value, log, no_grad
-from autograd.jit import jit
+from autograd.jit import TraceError, jit
 from autograd.testing import domain_floats, expressions
 from nn import MLP, cross_entropy, hinge, l2, mse
 
@@ -329,7 +329,7 @@ def test_what_jit_cannot_replay_is_refused_loudly():
     with pytest.raises(TypeError, match="must return"):
         jit(lambda: 3.0)()
     outside = w * 2.0
-    with pytest.raises(ValueError, match="computed before"):
+    with pytest.raises(TraceError, match="computed before"):
         jit(lambda: outside * 3.0)()
     with pytest.raises(TypeError, match="function"):
         jit(3)
@@ -439,3 +439,40 @@ def test_outputs_returned_beside_the_loss_give_their_numbers(vectorize):
     assert step.trace_count == 1
     with pytest.raises(TypeError, match="pair"):
         jit(lambda: (Value(1.0), 2.0))()
+
+
+# ---- fit(compile=True) ---------------------------------------------------------------------------
+def train(compile, batch_size=None, loss=None, steps=6):
+    from nn import SGD, fit, moons
+
+    X, y = moons(30, noise=0.1, signed=True)
+    net = MLP(2, [6, 6, 1], seed=2)
+    loss = loss or (lambda out, t: hinge(out, t) + 1e-4 * l2(net.parameters()))
+    history = fit(net, X, y, loss, SGD(net.parameters(), lr=0.3), steps,
+                  batch_size=batch_size, progress=False, compile=compile)
+    return history, [p.data for p in net.parameters()]
+
+
+def test_fit_compiled_trains_exactly_as_fit_interpreted():
+    compiled_history, compiled_parameters = train(compile=True)
+    history, parameters = train(compile=False)
+    assert compiled_history.loss == history.loss
+    assert compiled_history.accuracy == history.accuracy
+    assert compiled_parameters == parameters
+
+
+def test_fit_compiled_with_changing_minibatch_labels_falls_back_and_stays_exact():
+    compiled_history, compiled_parameters = train(compile=True, batch_size=7, steps=8)
+    history, parameters = train(compile=False, batch_size=7, steps=8)
+    assert compiled_history.loss == history.loss and compiled_parameters == parameters
+
+
+def test_fit_compiled_with_a_loss_jit_cannot_replay_falls_back():
+    def uses_no_grad(out, t):
+        with no_grad():
+            scale = 1.0 + 0.0 * out[0]
+        return mse(out, t) * scale.data
+
+    compiled_history, compiled_parameters = train(compile=True, loss=uses_no_grad)
+    history, parameters = train(compile=False, loss=uses_no_grad)
+    assert compiled_history.loss == history.loss and compiled_parameters == parameters
