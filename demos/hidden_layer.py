@@ -169,13 +169,14 @@ def run(out: Path | None = None, quick: bool = False, hidden: Sequence[int] = (H
     numbers = _walk_through(starts[sizes[0]], pictures)
     histories = {size: train(starts[size], steps, lr) for size in sizes}
     print(f"  training, lr {lr:g}, {steps} steps: the loss before each step")
-    runs = {f"{size} hidden": history.loss for size, history in histories.items()}
+    labels = {size: _neurons(size) for size in sizes}
+    runs = {labels[size]: history.loss for size, history in histories.items()}
     print_loss_table(runs)
     for size, history in histories.items():
-        print(f"  {size} hidden neurons ({3 * size + 1} parameters): loss "
+        print(f"  {labels[size]} ({3 * size + 1} parameters): loss "
               f"{history.loss[0]:.4f} -> {history.loss[-1]:.4g}")
     pictures.curves(runs, "loss.png", title=f"a hidden layer, lr {lr:g}")
-    page = pictures.training_view({f"{size} hidden neurons": history
+    page = pictures.training_view({labels[size]: history
                                    for size, history in histories.items()}, "training.html")
     if page is not None:
         print(f"  Step through the training, weights and their blame: open {page}")
@@ -197,8 +198,8 @@ def _walk_through(values: dict[str, float], pictures: Pictures) -> dict[str, Any
     hidden = (len(values) - 1) // 3
     p = parameters(values)
     nodes = forward(p)
-    print(f"  {hidden} hidden neurons; forward:")
-    if hidden <= 3:
+    print(f"  {_neurons(hidden)}; forward:")
+    if hidden <= 4:
         print("    " + ", ".join(f"h{j} = {nodes[f'h{j}'].data:.4f}" for j in range(1, hidden + 1)))
     else:
         print(f"    h1 .. h{hidden} = " + ", ".join(f"{nodes[f'h{j}'].data:.4f}"
@@ -219,14 +220,16 @@ def _walk_through(values: dict[str, float], pictures: Pictures) -> dict[str, Any
     print(f"                = {factors[0]:<12} × {factors[1]:<19} × {factors[2]:<16}"
           f" = {p['w1'].grad:+.6f}")
     paths = _paths_to_x(values, nodes)
-    print(f"  the input x feeds every hidden neuron, so its blame is the sum of "
-          f"{_count(hidden)}:")
-    if hidden <= 3:
-        names = " + ".join(f"(through h{j})" for j in range(1, hidden + 1))
-        sums = " + ".join(f"{path:+.6f}" if j == 0 else f"({path:+.6f})"
-                          for j, path in enumerate(paths))
-        print(f"    d loss/d x = {names} = {sums} = {nodes['x'].grad:+.6f}")
+    if hidden == 1:
+        print("  the input x feeds one hidden neuron, so its blame comes back along one path:")
+        print(f"    d loss/d x = (through h1) = {nodes['x'].grad:+.6f}")
+    elif hidden == 2:
+        print("  the input x feeds both hidden neurons, so its blame is the sum of both paths:")
+        print(f"    d loss/d x = (through h1) + (through h2) = {paths[0]:+.6f} + "
+              f"({paths[1]:+.6f}) = {nodes['x'].grad:+.6f}")
     else:
+        print(f"  the input x feeds every hidden neuron, so its blame is the sum of "
+              f"{hidden} paths:")
         for j, path in enumerate(paths, start=1):
             print(f"    through h{j:<2} {path:+.6f}")
         print(f"    d loss/d x = their sum = {nodes['x'].grad:+.6f}")
@@ -248,8 +251,8 @@ def _paths_to_x(values: Mapping[str, float], nodes: Mapping[str, Value]) -> list
             * (1 - nodes[f"h{j}"].data) * values[f"w{j}"] for j in range(1, hidden + 1)]
 
 
-def _count(hidden: int) -> str:
-    return "both paths" if hidden == 2 else f"{hidden} paths"
+def _neurons(hidden: int) -> str:
+    return "1 hidden neuron" if hidden == 1 else f"{hidden} hidden neurons"
 
 
 if __name__ == "__main__":

@@ -137,10 +137,12 @@ def run(out: Path | None = None, quick: bool = False, lr: Sequence[float] = LEAR
     print("  is flat there: its slope, and so the gradient, is almost 0, and the neuron is")
     print("  stuck at a worse loss than it started with. (In a network without a sigmoid to")
     print("  hold it in, the loss would grow to infinity instead.)")
-    curves = {f"lr {rate:g}: {verdicts[rate]}": runs[rate][0] for rate in rates}
-    pictures.curves(curves, "loss.png", title=f"the same neuron, {_count(rates)} (target "
-                    f"{TARGET})", notes={name: "stuck: the sigmoid is flat here"
-                                         for name in curves if name.endswith("stuck")})
+    # The legend names each curve by its verdict's first words: "lr 10: overshoots".
+    names = {rate: f"lr {rate:g}: {verdicts[rate].split(':')[0]}" for rate in rates}
+    pictures.curves({names[rate]: runs[rate][0] for rate in rates}, "loss.png",
+                    title=f"the same neuron, {_count(rates)} (target {TARGET})",
+                    notes={names[rate]: "stuck: the sigmoid is flat here" for rate in rates
+                           if verdicts[rate].endswith("stuck")})
     histories = {f"lr {rate:g}": record(rate, epochs, w, b) for rate in rates}
     page = pictures.training_view(histories, "training.html")
     if page is not None:
@@ -161,9 +163,11 @@ def print_loss_table(runs: dict[str, Sequence[float]]) -> None:
     SHOWN_EPOCHS and the last, one column per run."""
     epochs = len(next(iter(runs.values())))
     shown = [epoch for epoch in SHOWN_EPOCHS if epoch < epochs - 1] + [epochs - 1]
-    print("    epoch" + "".join(f"{name:>12}" for name in runs))
+    width = max(12, *(len(name) + 2 for name in runs))
+    print("    epoch" + "".join(f"{name:>{width}}" for name in runs))
     for epoch in shown:
-        print(f"    {epoch:>5}" + "".join(f"{losses[epoch]:>12.4g}" for losses in runs.values()))
+        print(f"    {epoch:>5}" + "".join(f"{losses[epoch]:>{width}.4g}"
+                                          for losses in runs.values()))
 
 
 if __name__ == "__main__":

@@ -214,6 +214,14 @@ def test_four_hidden_neurons_sum_the_blame_of_four_paths_to_x(capsys):
     assert f"{numbers['losses'][4]:.4g}" in printed
 
 
+def test_one_hidden_neuron_has_one_path_to_x(capsys):
+    numbers = hidden_layer.run(None, hidden=[1], epochs=2)
+    assert numbers["gradients"]["x"] == pytest.approx(numbers["paths"][0])
+    printed = capsys.readouterr().out
+    assert "1 hidden neuron; forward:" in printed and "along one path" in printed
+    assert "1 hidden neurons" not in printed
+
+
 def test_several_hidden_sizes_write_one_comparison_page(tmp_path, capsys):
     numbers = hidden_layer.run(tmp_path, hidden=[2, 8], epochs=10)
     page = tmp_path / "training.html"
