@@ -185,7 +185,7 @@ class Replayed:
     """
 
     __slots__ = ("data", "grad", "_trace", "_saved", "_leaves", "_numbers_read",
-                 "_changes_seen", "_interpreted")
+                 "_changes_seen", "_interpreted", "_backward_done")
 
     def __init__(self, data: float, trace: _Trace, saved: tuple, leaves: list[Node],
                  numbers_read: list[float], interpreted: Callable[[], Value]) -> None:
@@ -197,6 +197,7 @@ class Replayed:
         self._numbers_read = numbers_read
         self._changes_seen = clock.last_change
         self._interpreted = interpreted
+        self._backward_done = False
 
     def backward(self, grad: float = 1.0) -> None:
         """The recorded backward pass: fill in .grad of every leaf the output depends on."""
@@ -213,6 +214,25 @@ class Replayed:
             # the interpreted engine run this step and raise its own DomainError, which names
             # the op, the numbers and the nodes.
             self._interpreted().backward(self.grad)
+        self._backward_done = True
+
+    def graph(self) -> Value:
+        """The recorded graph as Values, with this call's numbers: for pictures.
+
+        viz.explore(loss.graph()) or viz.render(loss.graph(), "graph.svg") draw what the
+        step computed. After loss.backward() the nodes carry their gradients too; the
+        leaves keep the .grad they hold (drawing adds nothing to them). The leaves must
+        still hold this call's numbers (StaleGraphError otherwise: call the step again).
+        """
+        if clock.last_change != self._changes_seen:
+            self._refuse_stale()
+        root = self._interpreted()  # f on Values: the same graph, built once more
+        if self._backward_done:
+            held = [(leaf, leaf.grad) for leaf in self._leaves]
+            root.backward(self.grad)
+            for leaf, grad in held:
+                leaf.grad = grad
+        return root
 
     def _refuse_stale(self) -> None:
         for leaf, number in zip(self._leaves, self._numbers_read):

@@ -441,7 +441,7 @@ def test_outputs_returned_beside_the_loss_give_their_numbers(vectorize):
         jit(lambda: (Value(1.0), 2.0))()
 
 
-# ---- fit(compile=True) ---------------------------------------------------------------------------
+# ---- fit(compile=True) ---------------------------------------------------------------------
 def train(compile, batch_size=None, loss=None, steps=6):
     from nn import SGD, fit, moons
 
@@ -476,3 +476,43 @@ def test_fit_compiled_with_a_loss_jit_cannot_replay_falls_back():
     compiled_history, compiled_parameters = train(compile=True, loss=uses_no_grad)
     history, parameters = train(compile=False, loss=uses_no_grad)
     assert compiled_history.loss == history.loss and compiled_parameters == parameters
+
+
+# ---- pictures of a compiled step ------------------------------------------------------------
+def test_a_compiled_result_gives_its_graph_for_pictures_with_numbers_and_gradients():
+    from autograd import topological_order
+
+    net = MLP(2, [3, 1], seed=6)
+    X, y = [[0.5, 1.0], [-1.0, 2.0]], [1, -1]
+    step = jit(lambda: hinge([net(x) for x in X], y))
+    step()
+    for p in net.parameters():
+        p.data += 0.1
+    loss = step()
+    net.zero_grad()
+    loss.backward()
+    grads = [p.grad for p in net.parameters()]
+    root = loss.graph()
+    reference = hinge([net(x) for x in X], y)
+    reference.backward()
+    assert root.data == loss.data == reference.data
+    pairs = zip(topological_order(root), topological_order(reference))
+    assert all(a.data == b.data and a.op == b.op for a, b in pairs)
+    assert [n.grad for n in topological_order(root) if n.children] == [
+        n.grad for n in topological_order(reference) if n.children]
+    assert [p.grad for p in net.parameters()] == [2 * g for g in grads]  # only reference added
+    for p in net.parameters():
+        p.data -= 0.1
+    with pytest.raises(StaleGraphError):
+        loss.graph()
+
+
+def test_the_explorer_draws_a_compiled_step(tmp_path):
+    import viz
+
+    w = Value(0.5, "w", kind="parameter")
+    loss = jit(lambda: (w * 3.0).tanh())()
+    loss.backward()
+    page = viz.explore(loss.graph(), tmp_path / "graph.html")
+    text = (tmp_path / "graph.html").read_text()
+    assert "tanh" in text and str(page).endswith("graph.html")
