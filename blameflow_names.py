@@ -29,6 +29,7 @@ import importlib.util
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 IMPORT_NAMES = ("autograd", "nn", "viz", "demos")
 DISTRIBUTION = "blameflow"
@@ -61,18 +62,25 @@ def name_clash_problem() -> str | None:
     """For the `blameflow` command: one line about the first of the four names that is not
     blameflow's alone, with the fix, or None when all is well.
 
-    It reads the metadata of every installed distribution (a fraction of a second).
+    It reads the metadata of every installed distribution once (a fraction of a second).
     """
+    providers = installed_providers()
     for name in IMPORT_NAMES:
-        problem = problem_with(name)
+        problem = problem_with(name, providers)
         if problem is not None:
             return problem
     return None
 
 
-def problem_with(name: str) -> str | None:
-    """What is wrong with the import name `name`, in one line with the fix, or None."""
-    others = other_distributions(name)
+def problem_with(name: str, providers: dict[str, list[str]] | None = None) -> str | None:
+    """What is wrong with the import name `name`, in one line with the fix, or None.
+
+    providers: installed_providers(), if already read (it reads every distribution).
+    """
+    if providers is None:
+        providers = installed_providers()
+    others = sorted({provider for provider in providers.get(name, [])
+                     if _normalized(provider) != DISTRIBUTION})
     if others:
         listed = " and ".join(repr(other) for other in others)
         kind, every = ("distributions", "all") if len(others) > 1 else ("distribution", "both")
@@ -92,13 +100,34 @@ def problem_with(name: str) -> str | None:
     return None
 
 
-def other_distributions(name: str) -> list[str]:
-    """The installed distributions other than blameflow that provide the import name."""
-    # Imported here: reading every distribution's metadata takes a moment, and only the
-    # diagnosis of a problem needs it.
+def installed_providers() -> dict[str, list[str]]:
+    """{import name: the installed distributions that provide it}, for our four names.
+
+    A distribution's top_level.txt lists the names it provides; without one, the first part
+    of each path in its RECORD does ("autograd/__init__.py,sha256=...,123"). This is what
+    importlib.metadata.packages_distributions() reads too, but that makes an object of every
+    file of every distribution and takes ten times as long; the blameflow command runs this
+    each time it starts.
+    """
+    # Imported here: only the diagnosis of a problem, and the blameflow command, need it.
     from importlib import metadata
-    providers = metadata.packages_distributions().get(name, [])
-    return sorted({provider for provider in providers if _normalized(provider) != DISTRIBUTION})
+    providers: dict[str, list[str]] = {}
+    for distribution in metadata.distributions():
+        provided = _top_level_names(distribution)
+        for name in IMPORT_NAMES:
+            if name in provided:
+                providers.setdefault(name, []).append(distribution.metadata["Name"] or "?")
+    return providers
+
+
+def _top_level_names(distribution: Any) -> set[str]:
+    """The top-level import names one installed distribution provides."""
+    declared = distribution.read_text("top_level.txt")
+    if declared:
+        return set(declared.split())
+    record = distribution.read_text("RECORD") or ""
+    return {line.split(",", 1)[0].split("/", 1)[0].removesuffix(".py")
+            for line in record.splitlines()}
 
 
 def found_at(name: str) -> Path | None:

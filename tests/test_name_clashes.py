@@ -9,7 +9,6 @@ in a subprocess there, as a learner's would.
 from __future__ import annotations
 
 import ast
-import importlib.metadata
 import os
 import re
 import shutil
@@ -109,11 +108,16 @@ def test_the_command_hears_of_a_clash_that_does_not_break_the_import(tmp_path: P
     assert len(result.stdout.strip().splitlines()) == 1
 
 
-def test_name_clash_problem_reads_the_installed_distributions(monkeypatch) -> None:
+def test_name_clash_problem_reads_the_installed_distributions(monkeypatch,
+                                                              tmp_path: Path) -> None:
     assert blameflow_names.name_clash_problem() is None  # the test environment is clean
-    monkeypatch.setattr(importlib.metadata, "packages_distributions",
-                        lambda: {"nn": ["blameflow", "BlameFlow"],  # ours, spelt otherwise
-                                 "demos": ["blameflow", "demos", "pydemos"]})
+    monkeypatch.syspath_prepend(str(tmp_path))
+    fake_distribution(tmp_path, "BlameFlow", "nn", with_package=False)  # ours, spelt otherwise
+    assert blameflow_names.name_clash_problem() is None
+    fake_distribution(tmp_path, "pydemos", "demos", with_package=False)
+    # a distribution that declares its names in top_level.txt, not only in RECORD
+    fake_distribution(tmp_path, "demos", "other_name", with_package=False)
+    (tmp_path / "demos-1.7.0.dist-info" / "top_level.txt").write_text("demos\n")
     problem = blameflow_names.name_clash_problem()
     assert problem is not None and "\n" not in problem
     assert problem.startswith("blameflow and the installed distributions 'demos' and 'pydemos' "
