@@ -44,7 +44,7 @@ from viz.style import (
 )
 
 # The most nodes Graphviz may lay out (boxes plus hidden points; see layout_size).
-MAX_NODES = 1500
+MAX_NODES = 3500
 # The most arrows labelled with their blame; placing each label costs time (viz/labels.py).
 MAX_LABELLED_ARROWS = 100
 MAX_LABELS_INTO_ONE = 12  # and at most this many into one box
@@ -93,9 +93,13 @@ def draw_graph(root: Value, show_grads: bool | None = None, collapse: str | None
 # of all those points together (network simplex), which takes time growing faster than
 # their number: a sum of 70 tanh(x_i * w) sharing one weight w has 492 boxes but ~20,000
 # hidden points, as w's arrows cross up to 140 columns each. So the cap counts points,
-# not boxes: layout_size estimates them. MAX_NODES (at the top) is measured (benchmarks/viz.py): the
-# slowest shapes we found at this size take about a second or two with the system dot 2.43 and
-# with the wasm renderer.
+# not boxes: layout_size estimates them, and so counts what layout time depends on:
+# boxes, arrows (each one adds a point per column step) and fan-out (a Value used far
+# away adds a point in every column between). MAX_NODES (at the top) is measured
+# (benchmarks/viz.py, CPU seconds): at this size the slowest shapes we found, long chains
+# for the system dot 2.43 (whose network simplex grows with the square of the points) and
+# wide fan-outs for the wasm renderer (its crossing minimisation), take about a second.
+# A 1,000-deep chain x + 1 + 1 ... (6,001 points) takes dot 2.43 about 6 s: refused.
 
 
 def layout_nodes(folded: FoldedGraph, labelled: bool) -> int:
