@@ -62,7 +62,7 @@ def name_clash_problem() -> str | None:
     """For the `blameflow` command: one line about the first of the four names that is not
     blameflow's alone, with the fix, or None when all is well.
 
-    It reads the metadata of every installed distribution once (a fraction of a second).
+    It reads the metadata of every installed distribution once (some milliseconds).
     """
     providers = installed_providers()
     for name in IMPORT_NAMES:

@@ -145,6 +145,16 @@ def test_a_package_that_lost_its_init_says_to_install_again(tmp_path: Path) -> N
                     f"name deletes it); install blameflow again, in a fresh virtual environment")
 
 
+def test_a_package_in_our_place_that_is_not_ours_says_to_install_again(tmp_path: Path) -> None:
+    """Written over ours by something that left no metadata behind."""
+    init = copy_of_blameflow(tmp_path) / "autograd" / "__init__.py"
+    init.write_text("grad = None\n")
+    status, last = last_line_of_python(["-c", "import nn"], tmp_path)
+    assert status != 0
+    assert last == (f"ImportError: the package 'autograd' at {init} is not blameflow's (it "
+                    f"has no Value); install blameflow again, in a fresh virtual environment")
+
+
 def test_an_import_error_no_clash_explains_is_passed_on_unchanged(tmp_path: Path) -> None:
     init = copy_of_blameflow(tmp_path) / "autograd" / "__init__.py"
     init.write_text("import a_module_nobody_has\n" + init.read_text())
