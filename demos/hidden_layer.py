@@ -142,13 +142,20 @@ def as_mlp(values: Mapping[str, float]) -> MLP:
     return model
 
 
-def train(values: Mapping[str, float], steps: int = TRAINING_STEPS,
-          lr: float = LEARNING_RATE) -> History:
+def record(values: Mapping[str, float], steps: int = TRAINING_STEPS,
+           lr: float = LEARNING_RATE) -> History:
     """Lesson 2's gradient descent on every parameter, run by nn.fit (the same four steps)
     and recorded for the training page; history.loss is the loss before each step."""
     model = as_mlp(values)
     return fit(model, [[X]], [TARGET], mse, SGD(model.parameters(), lr=lr), steps=steps,
                progress=False, record=max(1, steps // PAGE_FRAMES))
+
+
+def train(p: Mapping[str, Value], steps: int = TRAINING_STEPS,
+          lr: float = LEARNING_RATE) -> list[float]:
+    """The loss before each step of training from the numbers of p, as parameters() makes
+    them (p itself is left as it is): record(...).loss, for a notebook."""
+    return record({name: value.data for name, value in p.items()}, steps, lr).loss
 
 
 def run(out: Path | None = None, quick: bool = False, hidden: Sequence[int] = (HIDDEN,),
@@ -167,7 +174,7 @@ def run(out: Path | None = None, quick: bool = False, hidden: Sequence[int] = (H
     pictures = Pictures(out)
     print("Lesson 3 - a hidden layer")
     numbers = _walk_through(starts[sizes[0]], pictures)
-    histories = {size: train(starts[size], steps, lr) for size in sizes}
+    histories = {size: record(starts[size], steps, lr) for size in sizes}
     print(f"  training, lr {lr:g}, {steps} steps: the loss before each step")
     labels = {size: _neurons(size) for size in sizes}
     runs = {labels[size]: history.loss for size, history in histories.items()}

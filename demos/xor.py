@@ -25,13 +25,23 @@ SEED = 0
 RECORD_EVERY = 5  # steps between the training page's frames (41 of 200 for each model)
 
 
-def train(model: Module, steps: int = STEPS) -> tuple[float, History]:
-    """Train with Adam on the binary cross-entropy of logits, recording every step for the
-    training page; return the final accuracy and the History."""
+def record(model: Module, steps: int = STEPS) -> History:
+    """Train with Adam on the binary cross-entropy of logits, recording every RECORD_EVERY
+    steps for the training page; return the History."""
     X, y = xor()
-    history = fit(model, X, y, bce_with_logits, Adam(model.parameters(), lr=LEARNING_RATE),
-                  steps=steps, progress=False, record=RECORD_EVERY)
-    return accuracy(predict(model, X), y), history
+    return fit(model, X, y, bce_with_logits, Adam(model.parameters(), lr=LEARNING_RATE),
+               steps=steps, progress=False, record=RECORD_EVERY)
+
+
+def train(model: Module, steps: int = STEPS) -> float:
+    """Train as record() does; return the final accuracy on the four corners."""
+    record(model, steps)
+    return _accuracy(model)
+
+
+def _accuracy(model: Module) -> float:
+    X, y = xor()
+    return accuracy(predict(model, X), y)
 
 
 def _probability(model: Module) -> Callable[[list[float]], Value]:
@@ -51,11 +61,13 @@ def run(out: Path | None = None, quick: bool = False) -> dict[str, Any]:
     # One neuron as a one-layer MLP: the same w0 x0 + w1 x1 + b, with the layer names the
     # training page reads to draw the network.
     neuron = MLP(2, [1], seed=SEED)
-    lone, lone_history = train(neuron, steps)
+    lone_history = record(neuron, steps)
+    lone = _accuracy(neuron)
     print(f"  one neuron ({len(neuron.parameters())} parameters), {steps} Adam steps: "
           f"accuracy {lone:.0%}; one straight line cannot split XOR")
     network = MLP(2, [4, 1], seed=SEED)
-    hidden, hidden_history = train(network, steps)
+    hidden_history = record(network, steps)
+    hidden = _accuracy(network)
     print(f"  a hidden layer of 4 relu neurons ({len(network.parameters())} parameters), "
           f"{steps} Adam steps: accuracy {hidden:.0%}")
     print("  In the pictures the colour is the probability the model gives to XOR = 1:")

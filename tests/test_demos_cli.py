@@ -193,7 +193,7 @@ def test_the_course_task_of_lesson_3_from_the_command_line(tmp_path, capsys):
     assert main(["lesson", "hidden_layer", "--hidden", "4", "--lr", "0.5", "--weights",
                  "w1=0.9", "b5=-0.2", "--epochs", "5", "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
-    history = hidden_layer.train(hidden_layer.start_values(4, {"w1": 0.9, "b5": -0.2}), 5, 0.5)
+    history = hidden_layer.record(hidden_layer.start_values(4, {"w1": 0.9, "b5": -0.2}), 5, 0.5)
     assert "4 hidden neurons; forward:" in printed and "training, lr 0.5, 5 steps" in printed
     assert f"{history.loss[0]:.4g}" in printed and f"{history.loss[4]:.4g}" in printed
 

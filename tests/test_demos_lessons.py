@@ -168,7 +168,8 @@ def test_hidden_layer_gradients_equal_pytorchs():
 def test_hidden_layer_trains_the_network_of_its_walk_through():
     nodes = hidden_layer.forward(hidden_layer.parameters(hidden_layer.START))
     nodes["loss"].backward()
-    history = hidden_layer.train(hidden_layer.START, steps=3)
+    history = hidden_layer.record(hidden_layer.START, steps=3)
+    assert hidden_layer.train(hidden_layer.parameters(), steps=3) == history.loss
     assert history.loss[0] == pytest.approx(nodes["loss"].data, rel=1e-12)
     # fit's first gradients, by their nn names, are the walk-through's
     fit_gradients = dict(zip(history.parameter_names, history.recorded[0].gradients))
