@@ -8,6 +8,7 @@ import contextlib
 import importlib.metadata
 import inspect
 import io
+import math
 import os
 import re
 import stat
@@ -22,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import TABLE
-from demos import cli, expression, hidden_layer, training_loop, xor
+from demos import cli, expression, hidden_layer, options, training_loop, xor
 from demos.cli import LESSONS, main
 
 
@@ -196,6 +197,30 @@ def test_the_course_task_of_lesson_3_from_the_command_line(tmp_path, capsys):
     history = hidden_layer.record(hidden_layer.start_values(4, {"w1": 0.9, "b5": -0.2}), 5, 0.5)
     assert "4 hidden neurons; forward:" in printed and "training, lr 0.5, 5 steps" in printed
     assert f"{history.loss[0]:.4g}" in printed and f"{history.loss[4]:.4g}" in printed
+
+
+@given(st.floats() | st.text(max_size=12))
+def test_a_number_option_takes_finite_numbers_only_and_says_so_otherwise(typed):
+    text = repr(typed) if isinstance(typed, float) else typed
+    try:
+        value = options.number(text)
+    except argparse.ArgumentTypeError as error:
+        assert str(error).startswith(("expected a number, got", "expected a finite number"))
+        assert not (isinstance(typed, float) and math.isfinite(typed))
+    else:
+        assert math.isfinite(value) and value == float(text)
+
+
+@given(st.text(max_size=8) | st.integers(-5, 10**6).map(str))
+def test_a_count_option_takes_whole_numbers_from_1_up_to_its_limit(text):
+    check = options.whole_number_up_to(1000)
+    try:
+        value = check(text)
+    except argparse.ArgumentTypeError as error:
+        assert "expected a whole number" in str(error)
+        assert not (text.isascii() and text.isdigit() and 1 <= int(text) <= 1000)
+    else:
+        assert 1 <= value <= 1000 and value == int(text)
 
 
 @pytest.mark.parametrize("args, message", [
