@@ -50,7 +50,6 @@ def whole_number_up_to(most: int) -> Callable[[str], int]:
     def check(text: str) -> int:
         return whole_number(text, most)
 
-    check.__name__ = "whole number"  # argparse names the type in some messages
     return check
 
 
