@@ -40,7 +40,7 @@ MAX_NAME_LENGTH = 24
 MAX_TERMS = 4
 LARGEST_TERMS = 3
 # A path with more factors than this shows its first and last few, with the count between.
-MAX_FACTORS = 8
+MAX_FACTORS = 10  # lesson 3: a first-layer weight is 9 steps from the loss
 EDGE_FACTORS = 3
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 OUTPUT = "L"  # the name of an unlabelled output

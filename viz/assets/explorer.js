@@ -521,8 +521,10 @@ function opName(value) {
 }
 
 function showGroup(box) {
-  setText("group-name", box.scope ? `${box.name} (${box.scope})` : box.name);
-  setText("group-count", `${box.size} values are folded into this box.`);
+  // "neuron3 (layer0/neuron3)" says where the box is; "layer1 (layer1)" would only repeat.
+  const where = box.scope && box.scope !== box.name ? ` (${box.scope})` : "";
+  setText("group-name", box.name + where);
+  setText("group-count", `${box.size.toLocaleString("en")} values are folded into this box.`);
   setText("group-caption", isComplete(box) ? box.backwardCaption
     : isComputed(box) ? box.forwardCaption : "not computed yet");
   listItems("group-parameters", [
