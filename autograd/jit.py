@@ -582,7 +582,9 @@ class _Trace:
         exec(compile(self.source, f"<jit of {describe(root)}>", "exec"), namespace)
         self.forward = namespace["forward"]
         self.backward_code = namespace["backward"]
-        self.guards = graph.guards
+        # What each guard checks, in words; not the guards themselves, whose nodes would
+        # keep the whole traced graph alive.
+        self.guards = [guard.describe() for guard in graph.guards]
 
     def matches(self, closure: tuple, argument_numbers: list[float]) -> bool:
         if len(closure) != len(self.closure) or any(
@@ -599,7 +601,7 @@ class _Trace:
             with self.errors_raised():
                 out, saved, output_numbers = self.forward(numbers_read, argument_numbers)
         except _GuardFailed as failed:
-            raise _GuardFailed(self.guards[failed.args[0]].describe()) from None
+            raise _GuardFailed(self.guards[failed.args[0]]) from None
         result = Replayed(out, self, saved, leaves, numbers_read, interpreted)
         if self.outputs is None:
             return result
@@ -701,8 +703,9 @@ def _literal(x: float) -> str:
 class _Loop:
     """A sum node whose children are the outputs of samples with graphs of the same shape.
 
-    nodes: each sample's computed nodes in creation order; rows: each sample's leaf
-    numbers (as code: literals or A[k]); body: sample 0's nodes, whose code is the loop's.
+    samples: each sample's computed nodes in creation order (sample 0's are written as the
+    loop's body); slots: each sample's own leaves (its inputs and constants), in the order
+    the body reads them.
     """
 
     sum_node: Node
