@@ -216,12 +216,21 @@ def _best_spot(grid: _Grid, box: Box, owner: int, samples: list[tuple[float, flo
         others = [distance for arrow, distance in nearby.items() if arrow != owner]
         lead = min(others, default=own + MARGIN) - own
         overlaps = grid.hits(spot, ignore=number)
-        if lead >= MARGIN and not overlaps:
+        # Touching its own arrow is allowed only when nothing else will do: on a thick
+        # arrow the halo of a descender would cut a white notch into the line.
+        touches = _touches(spot, samples, pen / 2)
+        if lead >= MARGIN and not overlaps and not touches:
             return spot
-        score = min(lead, MARGIN) - 100 * overlaps
+        score = min(lead, MARGIN) - 100 * overlaps - 0.01 * touches
         if score > best_score:
             best, best_score = spot, score
     return best
+
+
+def _touches(box: Box, samples: list[tuple[float, float]], reach: float) -> bool:
+    """True if a line through samples, reach thick on each side, runs into the box."""
+    return any(box.left - reach < x < box.right + reach and box.top - reach < y < box.bottom + reach
+               for x, y in samples)
 
 
 def _candidates(box: Box, samples: list[tuple[float, float]], pen: float) -> Iterator[Box]:
