@@ -195,7 +195,6 @@ def _well_behaved(expression: Expression, inputs: list[float]) -> bool:
     return True
 
 
-
 # ---- checking your own primitive -------------------------------------------------------------
 # The second derivative is checked against a central difference of central differences of
 # the forward function. Its rounding error grows like 1e-16 / step^2 and its truncation
@@ -226,7 +225,7 @@ class SlopeCheck:
 
     order: int
     ok: bool
-    x: float | None
+    x: float
     expected: float | None
     computed: float | None
     error: float | None
@@ -238,9 +237,8 @@ class SlopeCheck:
         """The outcome in a learner's words, one line on success, a few on failure."""
         what, slope, expected_from, computed_from = WHAT_IS_COMPARED[self.order]
         if self.ok:
-            closest = ("" if self.x is None else
-                       f"; closest at x = {self.x:.6g}, off by {self.error:.2g}")
-            return f"{name}: the {what} is right at all {self.tried} inputs tried{closest}"
+            return (f"{name}: the {what} is right at all {self.tried} inputs tried; closest "
+                    f"at x = {self.x:.6g}, off by {self.error:.2g}")
         lines = [f"{name}: the {what} is wrong.",
                  f"  hypothesis' smallest failing input: x = {self.x!r}"]
         if self.expected is None:  # the forward function itself failed inside the domain
@@ -271,7 +269,7 @@ class PrimitiveCheck:
 
     def __str__(self) -> str:
         return "\n".join([self.first.words(self.name), self.second.words(self.name),
-                          f"  (the rule declared: {self.math})"])
+                          f"  (as declared: {self.math})"])
 
 
 class PrimitiveCheckError(GradcheckError):
@@ -289,8 +287,9 @@ def check_primitive(op: OwnPrimitive | Primitive, bound: float = 5.0, max_exampl
 
     Hypothesis draws inputs x in the primitive's domain within [-bound, bound] (off its
     kinks) and compares, at each:
-        first:  d out/d x from the rule (backward)   with (f(x + h) - f(x - h)) / 2h
-        second: d^2 out/d x^2 from the rule on Values with the central difference of that
+        first:  d out/d x, the rule through backward(), with (f(x + h) - f(x - h)) / 2h
+        second: the rule run on Values and differentiated again, grad(grad(f)), with
+                the central difference of that central difference (h = 1e-4)
     A difference larger than atol + rtol * |expected| fails; hypothesis then shrinks to the
     smallest failing input. Returns the PrimitiveCheck; on failure raises
     PrimitiveCheckError, whose message gives that input with the expected and computed
