@@ -121,6 +121,20 @@ def misplaced_labels(path: Path) -> list[str]:
     return problems
 
 
+def labels_on_lines(path: Path) -> list[str]:
+    """The labels whose box runs into the stroke of an arrow's line (half its width)."""
+    svg = ET.parse(path).getroot()
+    lines = [(curve_points(element.get("d")), float(element.get("stroke-width", "1")) / 2)
+             for group in classed(svg, "edge") for element in group.iter(f"{SVG}path")]
+    touching = []
+    for text in (text for group in classed(svg, "edge") for text in group.iter(f"{SVG}text")):
+        left, top, right, bottom = text_box(text)
+        if any(left - reach < x < right + reach and top - reach < y < bottom + reach
+               for points, reach in lines for x, y in points):
+            touching.append("".join(text.itertext()))
+    return touching
+
+
 def caption_outgrows_drawing(path: Path) -> bool:
     """True if the caption strip under the picture is wider than the drawing above it."""
     svg = ET.parse(path).getroot()
@@ -175,6 +189,9 @@ def test_lesson_three_hidden_layer(tmp_path: Path) -> None:
 def test_the_moons_batch_folded_by_layer(tmp_path: Path) -> None:
     loss = mlp_batch_loss([2, 16, 16, 1], samples=20)
     assert_labels_in_place(loss, tmp_path / "layers.svg", collapse="layer")
+    # Few labels and room around them: none sits on a line (thick ones here: the blame of
+    # thousands of edges), where its white halo would notch the line.
+    assert labels_on_lines(tmp_path / "layers.svg") == []
     assert_labels_in_place(loss, tmp_path / "neurons.svg", collapse="neuron")
 
 
