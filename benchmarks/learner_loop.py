@@ -7,9 +7,15 @@ by step in one process, so that a slow spell of the shared machine slows them al
   floor        hand-written plain-Python floats, forward and backward for this MLP (its
                gradients are checked against blameflow's to 1e-12 before the race)
   compiled     the learner's loop with the loss function wrapped in autograd.jit
+  vectorised   the same with jit(..., vectorize=True): the samples at once, with NumPy
   fit          nn.fit, one step at a time (the batched layer path)
+  fit compiled nn.fit(..., compile=True) for all STEPS steps in one call, right after the
+               race (not interleaved: fit keeps its compiled step within one call); the
+               first step, which traces, is left out of the median
   interpreted  the learner's loop: loss of Values, backward(), update
-  micrograd    micrograd's demo loop with its collector off during steps (benchmarks/moons.py)
+  micrograd    micrograd's demo loop with its collector off during steps (benchmarks/moons.py);
+               its cyclic garbage is collected after each of its steps, untimed, so that
+               the next contender does not pay for it
   torch        PyTorch, batched float64 tensors (one thread)
 
 Every contender keeps its parameters in a flat list made once and runs the same loop:
@@ -19,10 +25,18 @@ models. micrograd as shipped (collector on, about a second a step) runs
 MICROGRAD_SHIPPED_STEPS steps a run on its own afterwards.
 
 Run: python benchmarks/learner_loop.py   (micrograd: pip install micrograd==0.1.0)
+
+Instructions instead of clocks, on a busy machine: `python benchmarks/learner_loop.py
+NAME K` sets up contender NAME (floor, compiled, vectorised, interpreted), takes one step
+and then K more; callgrind's count for K = 5 minus that for K = 0, divided by 5, is the
+count per step:
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null \\
+        python benchmarks/learner_loop.py floor 5
 """
 
 from __future__ import annotations
 
+import gc
 import statistics
 import sys
 import time
@@ -35,9 +49,12 @@ import moons as moons_benchmark  # noqa: E402
 
 from autograd import Value  # noqa: E402
 from autograd.jit import jit  # noqa: E402
-from nn import MLP, hinge, l2  # noqa: E402
+from nn import MLP, SGD, fit, hinge, l2  # noqa: E402
 
 STEPS = 100
+# The order of turns: micrograd last, right before the floor's next step.
+ORDER = ["floor", "compiled", "vectorised", "torch batched", "fit", "interpreted",
+         "micrograd (gc disabled)"]
 RUNS = 3
 MICROGRAD_SHIPPED_STEPS = 5
 X, Y = moons_benchmark.X, moons_benchmark.Y
@@ -142,11 +159,11 @@ def check_floor() -> float:
 
 # ---- blameflow: the learner's loop, compiled or interpreted ----------------------------------
 class LearnerLoop:
-    def __init__(self, compiled: bool) -> None:
+    def __init__(self, compiled: bool, vectorize: bool = False) -> None:
         self.net = model()
         self.parameters = self.net.parameters()
         self.steps = 0
-        self.loss_step = jit(lambda: total_loss(self.net)) if compiled else (
+        self.loss_step = jit(lambda: total_loss(self.net), vectorize) if compiled else (
             lambda: total_loss(self.net))
         if compiled:
             start = time.perf_counter()
@@ -179,7 +196,9 @@ class Micrograd:
         self.run = moons_benchmark.MicrogradRun(collector=collector)
 
     def step(self) -> float:
-        return self.run.step()
+        seconds = self.run.step()
+        gc.collect()  # its reference cycles, outside the timing
+        return seconds
 
 
 class TorchBatched:
@@ -216,6 +235,8 @@ class TorchBatched:
 def contenders() -> dict[str, Any]:
     found: dict[str, Any] = {"floor": Floor(model()), "compiled": LearnerLoop(compiled=True),
                              "fit": Fit(), "interpreted": LearnerLoop(compiled=False)}
+    if _importable("numpy"):
+        found["vectorised"] = LearnerLoop(compiled=True, vectorize=True)
     if _importable("micrograd"):
         found["micrograd (gc disabled)"] = Micrograd(collector=False)
     if _importable("torch"):
@@ -230,6 +251,13 @@ def _importable(name: str) -> bool:
         print(f"{name} not installed: its row is left out")
         return False
     return True
+
+
+def fit_compiled_ms() -> float:
+    net = model()
+    history = fit(net, X, Y, moons_benchmark.blameflow_loss(net),
+                  SGD(net.parameters(), lr=schedule), STEPS, progress=False, compile=True)
+    return 1000 * statistics.median(history.seconds[1:])
 
 
 def race(runners: dict[str, Any], steps: int) -> dict[str, float]:
@@ -249,8 +277,10 @@ def main() -> None:
     for _ in range(RUNS):
         runners = contenders()
         first_calls.append(runners["compiled"].first_call)
+        runners = {name: runners[name] for name in sorted(runners, key=ORDER.index)}
         for name, ms in race(runners, STEPS).items():
             results.setdefault(name, []).append(ms)
+        results.setdefault("fit compiled", []).append(fit_compiled_ms())
         if _importable("micrograd"):
             shipped = race({"micrograd": Micrograd(collector=True)}, MICROGRAD_SHIPPED_STEPS)
             results.setdefault("micrograd", []).append(shipped["micrograd"])
@@ -266,5 +296,17 @@ def main() -> None:
           f"{max(first_calls):.2f} s")
 
 
+def steps_only(name: str, count: int) -> None:
+    runner = {"floor": lambda: Floor(model()), "compiled": lambda: LearnerLoop(True),
+              "vectorised": lambda: LearnerLoop(True, vectorize=True),
+              "interpreted": lambda: LearnerLoop(False)}[name]()
+    gc.disable()  # the same for every contender: no collection in the counted steps
+    for _ in range(1 + count):
+        runner.step()
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3:
+        steps_only(sys.argv[1], int(sys.argv[2]))
+    else:
+        main()
