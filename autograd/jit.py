@@ -908,8 +908,7 @@ class _Writer:
         template = _FORWARD.get(op)
         if template is not None:
             return template(args)
-        function = f"_forward_{op.name}"
-        self.graph.namespace[function] = op.forward
+        function = self.bind("forward", op, op.forward)
         if op.arity is None:
             return f"{function}([{', '.join(args)}])"
         return f"{function}({', '.join(args)})"
@@ -1015,15 +1014,13 @@ class _Writer:
             return template(args, out)
         if op.constant_partials is not None:
             return {i: _literal(op.constant_partials[i]) for i in range(2)}
-        namespace = self.graph.namespace
         if op.partial_rules is not None:
             found = {}
             for i in needed:
-                namespace[f"_partial_{op.name}_{i}"] = op.partial_rules[i]
-                found[i] = f"_partial_{op.name}_{i}({', '.join(args)}, {out})"
+                rule = self.bind(f"partial{i}", op, op.partial_rules[i])
+                found[i] = f"{rule}({', '.join(args)}, {out})"
             return found
-        rule = f"_derivative_{op.name}"
-        namespace[rule] = op.derivative
+        rule = self.bind("derivative", op, op.derivative)
         if op.arity == 1:
             return {0: f"{rule}({args[0]}, {out})"}
         call = (f"{rule}([{', '.join(args)}], {out})" if op.arity is None
@@ -1031,6 +1028,15 @@ class _Writer:
         found = {None: [f"d = {call}"]}
         found.update({i: f"d[{i}]" for i in needed})
         return found
+
+    def bind(self, role: str, op: Primitive, function: Callable) -> str:
+        """The name under which the code calls one of op's functions: _forward_tanh."""
+        namespace = self.graph.namespace
+        name = f"_{role}_{op.name}" if op.name.isidentifier() else f"_{role}_{id(op)}"
+        if namespace.setdefault(name, function) is not function:  # two ops of one name
+            name = f"{name}_{id(op)}"
+            namespace[name] = function
+        return name
 
     def loop_backward(self, loop: _Loop, grads: dict[int, str]) -> list[str]:
         index = list(self.graph.loops).index(id(loop.sum_node))

@@ -516,3 +516,21 @@ def test_the_explorer_draws_a_compiled_step(tmp_path):
     page = viz.explore(loss.graph(), tmp_path / "graph.html")
     text = (tmp_path / "graph.html").read_text()
     assert "tanh" in text and str(page).endswith("graph.html")
+
+
+def test_your_own_primitive_is_replayed_through_its_own_functions():
+    from autograd import primitive, sigmoid
+
+    swish = primitive("swish_for_jit", lambda x: x * (1.0 / (1.0 + math.exp(-x))),
+                      lambda x, out: out + sigmoid(x) * (1 - out),
+                      math="d/dx swish(x) = swish(x) + sigmoid(x) * (1 - swish(x))")
+    w = Value(0.7, kind="parameter")
+
+    def f():
+        return swish(w * 2.0) * 3.0
+
+    step = jit(f)
+    for number in (0.7, -1.5, 2.0):
+        w.data = number
+        assert_same(compiled(step, [w]), interpreted(f, [w]))
+    assert "_forward_swish_for_jit" in step.source and step.trace_count == 1
