@@ -16,9 +16,11 @@ saves, against the plain `Value(number)` and then setting the fields:
 - grad mode and scope are read once per node, as one pair (autograd/mode.py).
 
 The factory does not import Value (value.py imports the factory, so that would be a
-cycle): node_makers(Value, as_value) builds the makers for the class they make, and
-value.py calls it once. The makers are closures, whose free variables are read as fast
-as locals.
+cycle): new_node(node_class, ...) is told the class to make, and node_makers(Value,
+as_value) gives the makers bound to it, which value.py and batch.py call. The makers
+are closures, and a closure pays a little per free variable on every call (together
+about 1% of an operation, counted with callgrind), so new_node, called for every node,
+is a plain function with none.
 """
 
 from __future__ import annotations
@@ -56,38 +58,39 @@ class NodeMakers(Generic[N]):
     from_numbers: Callable[[Primitive, tuple[N, ...], list[float]], N]
 
 
+_new_object = object.__new__
+_read_mode = mode.read
+_tick = clock.tick  # every node's serial: see autograd/clock.py
+
+
+def new_node(node_class: type[N], data: float, children: tuple[N, ...], op: Primitive,
+             saved: list[float] | None = None) -> N:
+    """A node_class node made by op from children, holding data; under no_grad() a
+    constant leaf instead. saved: the children's numbers, kept by n-ary nodes for backward.
+    """
+    node = _new_object(node_class)
+    node._data = data
+    node.grad = 0.0
+    node.label = ""
+    grad_enabled, node.scope = _read_mode()  # this thread's or task's: see autograd.mode
+    if grad_enabled:
+        node._children = children
+        node._op = op
+        node._kind = "computed"
+        node._saved = saved
+    else:
+        node._children = ()
+        node._op = None
+        node._kind = "constant"
+        node._saved = None
+    node._serial = _tick()
+    node._visit = None
+    return node
+
+
 def node_makers(node_class: type[N], lift: Callable[[Any, str], N]) -> NodeMakers[N]:
     """The makers of nodes of node_class. lift(x, where): x as a node (a number becomes a
     constant leaf; where names the operation for the TypeError on a non-number)."""
-    new_object = object.__new__
-    read_mode = mode.read
-    tick = clock.tick  # every node's serial: see autograd/clock.py
-
-    def new_node(data: float, children: tuple[N, ...], op: Primitive,
-                 saved: list[float] | None = None) -> N:
-        """A node made by op from children, holding data; under no_grad() a constant leaf.
-
-        saved: the children's numbers, kept for backward by n-ary nodes.
-        """
-        node = new_object(node_class)
-        node._data = data
-        node.grad = 0.0
-        node.label = ""
-        grad_enabled, node.scope = read_mode()  # this thread's or task's: see autograd.mode
-        if grad_enabled:
-            node._children = children
-            node._op = op
-            node._kind = "computed"
-            node._saved = saved
-        else:
-            node._children = ()
-            node._op = None
-            node._kind = "constant"
-            node._saved = None
-        node._serial = tick()
-        node._visit = None
-        return node
-
     # Each maker reads op.forward into a local before calling it: op.forward(...) would
     # look a function stored on an instance up as a method, slowly, on every call.
     def unary(op: Primitive, x: N) -> N:
@@ -96,7 +99,7 @@ def node_makers(node_class: type[N], lift: Callable[[Any, str], N]) -> NodeMaker
             data = forward(x._data)
         except ARITHMETIC_ERRORS as error:
             raise op.input_error(error, (x._data,), (describe(x),)) from None
-        return new_node(data, (x,), op)
+        return new_node(node_class, data, (x,), op)
 
     def binary(op: Primitive, x: Any, y: Any) -> N:
         if x.__class__ is not node_class:
@@ -109,7 +112,7 @@ def node_makers(node_class: type[N], lift: Callable[[Any, str], N]) -> NodeMaker
         except ARITHMETIC_ERRORS as error:
             raise op.input_error(error, (x._data, y._data),
                                  (describe(x), describe(y))) from None
-        return new_node(data, (x, y), op)
+        return new_node(node_class, data, (x, y), op)
 
     def lifted(items: tuple[Any, ...]) -> tuple[tuple[N, ...], list[float]]:
         # Inside a network every item is a node already, so the numbers are read in the
@@ -128,7 +131,7 @@ def node_makers(node_class: type[N], lift: Callable[[Any, str], N]) -> NodeMaker
             data = forward(numbers) if n_ary else forward(*numbers)
         except ARITHMETIC_ERRORS as error:
             raise op.input_error(error, numbers, [describe(node) for node in nodes]) from None
-        return new_node(data, nodes, op, numbers if n_ary else None)
+        return new_node(node_class, data, nodes, op, numbers if n_ary else None)
 
     def nary(op: Primitive, items: tuple[Any, ...]) -> N:
         nodes, numbers = lifted(items)
