@@ -117,7 +117,7 @@ def fold_levels(description: GraphDescription, collapse: str | None,
     in max_nodes, or GraphTooLargeError says what to do), and each other level that fits
     in max_nodes and MAX_ARROWS, folds some real scope and differs from the finer ones."""
     asked = fold(description, collapse)
-    check_size(asked, max_nodes, collapse)
+    check_size(asked, max_nodes, collapse, description)
     levels, seen = [], set()
     for level in LEVELS:
         folded = asked if level == collapse else fold(description, level)

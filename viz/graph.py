@@ -175,8 +175,8 @@ def check_size(folded: FoldedGraph, max_nodes: int, collapse: str | None,
         f"this graph needs about {size:,} layout nodes ({folded.box_count:,} boxes and "
         f"{len(folded.flows):,} arrows, plus the points Graphviz adds where arrows cross "
         f"columns), more than max_nodes={max_nodes:,}, and Graphviz would take very long to "
-        f"lay it out. To draw it, {_advice(description, collapse, max_nodes)}build it from a "
-        f"smaller batch (fewer samples), or raise max_nodes.")
+        f"lay it out. To draw it, {_advice(description, collapse, max_nodes)}build a smaller "
+        f"graph (a smaller batch, fewer steps), or raise max_nodes.")
 
 
 def _advice(description: GraphDescription | None, collapse: str | None,
@@ -185,7 +185,10 @@ def _advice(description: GraphDescription | None, collapse: str | None,
     coarser = {None: ["neuron", "layer"], "neuron": ["layer"], "layer": []}[collapse]
     if description is None:
         return "".join(f'pass collapse="{level}", or ' for level in coarser[-1:])
-    fits = [(level, layout_size(fold(description, level))) for level in coarser]
+    folded = [(level, fold(description, level)) for level in coarser]
+    # Folding a graph without nn's scopes makes one box of everything: no help.
+    fits = [(level, layout_size(graph)) for level, graph in folded
+            if any(group.scope for group in graph.groups)]
     fits = [(level, size) for level, size in fits if size <= max_nodes]
     if not fits:
         return ""
