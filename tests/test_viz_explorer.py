@@ -27,6 +27,8 @@ from nn import MLP, hinge, l2, moons
 from viz import GraphTooLargeError, RendererNotFoundError, available_renderer, explore
 from viz.chain_rule import ChainRuleWriter
 from viz.describe import describe_sweep
+from viz.fold import fold
+from viz.graph import layout_size
 from viz.style import format_number
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "out" / "screens"
@@ -237,6 +239,19 @@ def test_each_fold_level_is_laid_out_on_its_own(tmp_path: Path) -> None:
               re.findall(r'<div class="view" id="view-v\d" hidden><svg [^>]*?viewBox="'
                          r'[-\d.]+ [-\d.]+ ([\d.]+)', text)]
     assert len(widths) == 3 and widths[0] > widths[1] > widths[2]
+
+
+def test_a_level_is_offered_by_its_layout_size_not_its_boxes(tmp_path: Path) -> None:
+    root = two_layers()
+    every_value = fold(describe_sweep(root), None)
+    max_nodes = every_value.box_count  # its boxes fit; with its arrows' points it does not
+    assert layout_size(every_value) > max_nodes
+    data = page_data(explore(root, tmp_path / "layers.html", collapse="layer",
+                             max_nodes=max_nodes))
+    assert None not in [level["collapse"] for level in data["levels"]]
+    assert any(note.startswith("every value:") and note.endswith("too many for Graphviz to "
+                                                                 "lay out")
+               for note in data["missing"])
 
 
 def moons_loss(samples: int = 100) -> Value:
@@ -678,3 +693,12 @@ def test_keys_act_only_while_the_page_has_the_focus(browser, tmp_path: Path) -> 
         assert frame.locator("body").get_attribute("data-step") == "1"
     finally:
         page.close()
+
+
+def test_a_constant_is_said_to_need_no_blame_never_nan(tmp_path: Path) -> None:
+    base, exponent = Value(-2.0, "base"), Value(3.0, "exponent", kind="constant")
+    data = page_data(explore(base ** exponent, tmp_path / "pow.html"))
+    assert "nan" not in json.dumps(data)
+    (constant,) = [value for value in data["values"].values() if value["name"] == "exponent"]
+    assert [blame for _, _, blame in constant["parents"]] == ["not needed"]
+    assert "exponent is a constant" in constant["chainRule"]
