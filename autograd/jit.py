@@ -42,6 +42,11 @@ Correct or loud, never silently stale:
 What jit cannot see: numbers f reads from elsewhere that change in place (a list in a
 global that is edited between calls): those are baked into the trace. Pass data that
 changes as arguments. Side effects of f (printing) happen only while tracing.
+
+Also here: jit(f, vectorize=True) runs the loop over samples with NumPy, a layer's dot
+nodes as one matrix product (autograd/jit_numpy.py); f may return (loss, outputs) to get
+the outputs' numbers from each call; loss.graph() rebuilds the step's graph as Values
+with its numbers and gradients, for viz.explore and viz.render.
 """
 
 from __future__ import annotations
