@@ -54,6 +54,12 @@ class Value(Node):
     grad: d(output)/d(this Value), filled in by `output.backward()`; starts at 0.0.
     label: a name for pictures and error messages ("w1", "loss").
     scope: the `scope(...)` path the node was created in ("layer0/neuron3"), or "".
+
+    >>> x = Value(3.0, "x")
+    >>> y = x * x + 1          # two nodes: mul(x, x), then add(that, 1)
+    >>> y.backward()           # dy/dx = 2x
+    >>> y.data, x.grad
+    (10.0, 6.0)
     """
 
     __slots__ = ()  # the fields are Node's

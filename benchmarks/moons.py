@@ -70,12 +70,15 @@ def blameflow_fit(model: MLP, steps: int) -> nn.train.History:
                progress=False)
 
 
-def values_created(action: Callable[[], Any]) -> int:
-    """How many Values action() creates: the engine numbers every Value as it is made
-    (the private creation counter that orders the reverse sweep)."""
+def values_created(action: Callable[[], Any], leaves: list[Value]) -> int:
+    """How many Values action() creates. The engine numbers every Value as it is made (the
+    private creation counter that orders the reverse sweep), but a leaf given a new number
+    takes the next number too: each of `leaves` whose number action() changed (an
+    optimizer step changes each parameter once) is taken off."""
     before = Value(0.0)._serial
     action()
-    return Value(0.0)._serial - before - 1
+    numbered = Value(0.0)._serial - before - 1
+    return numbered - sum(leaf._serial > before for leaf in leaves)
 
 
 @contextlib.contextmanager
@@ -114,7 +117,8 @@ class BlameflowRun:
 
     def summary(self) -> dict[str, Any]:
         with self.collector_mode():
-            created = values_created(lambda: blameflow_fit(blameflow_model(), 1))
+            model = blameflow_model()  # made before counting, as micrograd's is
+            created = values_created(lambda: blameflow_fit(model, 1), model.parameters())
             memory = peak_memory(lambda: blameflow_fit(blameflow_model(), 1))
         return {"values": created, "memory": memory}
 
