@@ -12,8 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import viz
 from demos import hidden_layer, moons, training_loop, xor
 from demos.options import OptionError
+from demos.pictures import Pictures
 
 
 def _sigmoid(x: float) -> float:
@@ -236,12 +238,19 @@ def test_several_hidden_sizes_write_one_comparison_page(tmp_path, capsys):
         "graph.svg", "explorer.html", "loss.png", "training.html")]
 
 
-@pytest.mark.slow
-def test_a_wide_hidden_layer_is_drawn_one_box_per_neuron(tmp_path, capsys):
-    hidden_layer.run(tmp_path, hidden=[hidden_layer.MOST_HIDDEN], epochs=1)
-    assert "folded by neuron" in capsys.readouterr().out
-    assert (tmp_path / "graph.svg").stat().st_size > 0
-    assert (tmp_path / "explorer.html").stat().st_size > 0
+def test_a_graph_over_the_cap_is_drawn_one_box_per_neuron(tmp_path, capsys):
+    # A wide hidden layer (--hidden 32) can pass viz's cap on layout nodes; a low cap here
+    # makes the graph of 8 hidden neurons too large to draw node by node.
+    nodes = hidden_layer.forward(hidden_layer.parameters(hidden_layer.start_values(8)))
+    nodes["loss"].backward()
+    pictures = Pictures(tmp_path)
+    assert pictures.graph(nodes["loss"], "graph.svg", max_nodes=80) == tmp_path / "graph.svg"
+    assert "graph.svg: too many nodes to draw one by one; folded by neuron" in (
+        capsys.readouterr().out)
+    svg = (tmp_path / "graph.svg").read_text()
+    assert "neuron7" in svg and "sigmoid" not in svg  # one box per neuron, not its nodes
+    with pytest.raises(viz.GraphTooLargeError):  # a fold asked for is never changed
+        pictures.graph(nodes["loss"], "other.svg", max_nodes=5, collapse="neuron")
 
 
 def test_xor_needs_a_hidden_layer(capsys, tmp_path):
