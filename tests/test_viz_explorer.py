@@ -702,3 +702,31 @@ def test_a_constant_is_said_to_need_no_blame_never_nan(tmp_path: Path) -> None:
     (constant,) = [value for value in data["values"].values() if value["name"] == "exponent"]
     assert [blame for _, _, blame in constant["parents"]] == ["not needed"]
     assert "exponent is a constant" in constant["chainRule"]
+
+
+def test_two_fingers_pinch_to_zoom(browser, tmp_path: Path) -> None:
+    """Touches sent as a phone's screen sends them (Chromium's DevTools protocol)."""
+    path = explore(lesson_graph("hidden_layer"), tmp_path / "hidden.html")
+    page = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True)
+    try:
+        page.goto(path.resolve().as_uri())
+        touchscreen = page.context.new_cdp_session(page)
+
+        def pinch(start: float, end: float) -> None:
+            """Two fingers on a line across the pane, from start px apart to end px."""
+            for kind, gap in [("touchStart", start), *[("touchMove", start + (end - start)
+                              * step / 5) for step in range(1, 6)], ("touchEnd", None)]:
+                points = [] if gap is None else [
+                    {"x": 200 + side * gap / 2, "y": 250, "id": finger}
+                    for finger, side in enumerate((-1, 1))]
+                touchscreen.send("Input.dispatchTouchEvent",
+                                 {"type": kind, "touchPoints": points})
+
+        size = box_text_pixels(page)
+        pinch(40, 160)
+        assert box_text_pixels(page) > 2 * size  # spread: zoomed in
+        zoomed_in = box_text_pixels(page)
+        pinch(160, 40)
+        assert box_text_pixels(page) < zoomed_in / 2  # pinched: zoomed out
+    finally:
+        page.close()
