@@ -9,6 +9,7 @@ missing install step.
 from __future__ import annotations
 
 import os
+import signal
 
 import pytest
 from hypothesis import settings
@@ -40,6 +41,18 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         report.longrepr = (f"skipped in strict mode (BLAMEFLOW_STRICT=1): {reason}. "
                            f"CI must install what this test needs.")
+
+
+@pytest.fixture(autouse=True)
+def python_handles_ctrl_c():
+    """Every test starts with Python's usual Ctrl-C handler (raise KeyboardInterrupt).
+
+    A shell starts a background job (`pytest &`) with SIGINT ignored, and then the tests
+    that press Ctrl-C inside an optimizer step would see nothing happen.
+    """
+    usual = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, usual)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
