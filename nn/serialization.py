@@ -36,6 +36,7 @@ import io
 import json
 import math
 import os
+import re
 import stat
 import sys
 from collections.abc import Mapping
@@ -56,6 +57,9 @@ class Module(Protocol):
 
 FORMAT = "blameflow-state-dict"
 VERSION = 1
+# A model file nests a few levels (document, config, sizes); far deeper means corruption.
+# Checked before parsing: how deep json.loads can go differs between Python versions.
+MAX_NESTING = 32
 MAX_FILE_BYTES = 64 * 1024 * 1024  # about a million parameters: far more than fits training
 
 
@@ -134,6 +138,8 @@ def read_checked(model: Module, path: str | os.PathLike[str]) -> dict[str, float
     where = os.fspath(path)
     text = _read_text(where)
     try:
+        if _nesting_depth(text) > MAX_NESTING:
+            raise RecursionError
         return _check_document(model, _parse_json(text, where), where)
     except RecursionError:
         # json (and repr and == on what it built) recurse once per level of nesting.
@@ -173,6 +179,21 @@ def _too_large(where: str, size: int) -> StateDictError:
     return StateDictError(f"{where} has {size} bytes or more, over the {MAX_FILE_BYTES} bytes "
                           f"(64 MiB) a model file may have (nn.serialization.MAX_FILE_BYTES); "
                           f"it is not a blameflow model file")
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _nesting_depth(text: str) -> int:
+    """How deeply JSON text nests lists and objects: the most brackets open at once.
+
+    Strings are taken out first, since a bracket inside a name is just a character.
+    """
+    depth = deepest = 0
+    for bracket in re.findall(r"[\[\]{}]", _JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _parse_json(text: str, where: str) -> Any:
