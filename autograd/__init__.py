@@ -14,6 +14,7 @@ from autograd.errors import DomainError, GradcheckError, StaleGraphError
 from autograd.functional import grad, hessian, value_and_grad
 from autograd.functions import exp, leaky_relu, log, relu, sigmoid, softplus, sqrt, tanh
 from autograd.gradcheck import gradcheck
+from autograd.jit import jit
 from autograd.mode import enable_grad, is_grad_enabled, no_grad, scope
 from autograd.primitives import TABLE, Primitive
 from autograd.value import Value, apply, constant, dot
@@ -25,6 +26,6 @@ from autograd.value import sum as sum  # noqa: A004, E402, I001
 __all__ = [
     "TABLE", "DomainError", "GradcheckError", "OwnPrimitive", "Primitive", "StaleGraphError",
     "Value", "apply", "constant", "dot", "enable_grad", "exp", "grad", "gradcheck",
-    "gradients", "hessian", "is_grad_enabled", "leaky_relu", "log", "no_grad", "primitive",
+    "gradients", "hessian", "is_grad_enabled", "jit", "leaky_relu", "log", "no_grad", "primitive",
     "relu", "scope", "sigmoid", "softplus", "sqrt", "tanh", "topological_order", "value_and_grad",
 ]
