@@ -7,6 +7,10 @@ Leaves are made before timing; only op nodes are counted.
 Figures per op node: microseconds to build, microseconds to backward, bytes held.
 Times are this process's CPU time (time.process_time), best of REPEATS runs, so another
 busy process on the machine does not inflate them.
+
+Then the batching path (autograd.batch, what nn's layers use): a layer of NEURONS neurons
+over ROWS rows of WIDTH Values, its dot nodes made one at a time with autograd.dot and
+with dot_each over one shared Batch; the same nodes, microseconds per dot node.
 Run: make bench  (or: python benchmarks/engine.py after pip install micrograd==0.1.0)
 """
 
@@ -20,6 +24,7 @@ import tracemalloc
 TERMS = 25_000
 OP_NODES = 3 * TERMS + (TERMS - 1)
 REPEATS = 9
+ROWS, WIDTH, NEURONS = 100, 16, 16  # the moons network's second layer over its batch
 
 
 def make_leaves(value_class: type) -> list[tuple]:
@@ -85,6 +90,35 @@ def measure(configurations: dict[str, tuple[type, bool]]) -> dict[str, dict[str,
             for name, (value_class, _) in configurations.items()}
 
 
+def layer_dots(batched: bool) -> float:
+    """CPU seconds to make a layer's dot nodes: NEURONS weight vectors times ROWS rows."""
+    from autograd import Value, dot
+    from autograd.batch import Batch, dot_each
+
+    rng = random.Random(1)
+    weights = [[Value(rng.uniform(-1, 1)) for _ in range(WIDTH)] for _ in range(NEURONS)]
+    rows = [[Value(rng.uniform(-1, 1)) for _ in range(WIDTH)] for _ in range(ROWS)]
+    start = time.process_time()
+    if batched:
+        batch = Batch(rows)  # read each row's numbers once for all the neurons
+        outputs = [dot_each(w, batch) for w in weights]
+    else:
+        outputs = [[dot(w, row) for row in rows] for w in weights]
+    seconds = time.process_time() - start
+    del outputs
+    return seconds
+
+
+def measure_batching() -> dict[str, float]:
+    """Best-of-REPEATS microseconds per dot node, the two ways taking turns."""
+    best = {"autograd.dot per row": float("inf"), "dot_each over a Batch": float("inf")}
+    for _ in range(REPEATS):
+        for name, batched in zip(best, (False, True)):
+            gc.collect()
+            best[name] = min(best[name], layer_dots(batched))
+    return {name: seconds / (ROWS * NEURONS) * 1e6 for name, seconds in best.items()}
+
+
 def engines() -> dict[str, type]:
     from autograd import Value
 
@@ -114,6 +148,9 @@ def main() -> None:
         print("blameflow / micrograd: build {:.2f}, backward {:.2f}, bytes {:.2f}".format(
             ours["build_us"] / theirs["build_us"], ours["backward_us"] / theirs["backward_us"],
             ours["bytes"] / theirs["bytes"]))
+    print(f"\na layer of {NEURONS} neurons over {ROWS} rows of {WIDTH}: us per dot node")
+    for name, us in measure_batching().items():
+        print(f"{name:<28} {us:>9.3f}")
 
 
 if __name__ == "__main__":
