@@ -115,7 +115,7 @@ class _Grid:
     def __init__(self) -> None:
         self.points: dict[tuple[int, int], list[tuple[float, float, int]]] = defaultdict(list)
         self.boxes: dict[tuple[int, int], set[int]] = defaultdict(set)
-        self.box_list: list[Box | None] = []
+        self.box_list: list[Box] = []
 
     @staticmethod
     def _cell(x: float, y: float) -> tuple[int, int]:
@@ -137,10 +137,13 @@ class _Grid:
             self.boxes[cell].add(len(self.box_list) - 1)
         return len(self.box_list) - 1
 
-    def remove_box(self, index: int) -> None:
+    def replace_box(self, index: int, box: Box) -> None:
+        """Move the box numbered index to box (it keeps its number)."""
         for cell in self._cells(self.box_list[index]):
             self.boxes[cell].discard(index)
-        self.box_list[index] = None
+        self.box_list[index] = box
+        for cell in self._cells(box):
+            self.boxes[cell].add(index)
 
     def nearest(self, x: float, y: float, radius: float) -> dict[int, float]:
         """For each owner with a point within radius of (x, y), its nearest distance."""
@@ -191,13 +194,15 @@ def place_labels(svg: bytes) -> bytes:
     for text in root.findall(f"{_SVG}g/{_SVG}text"):  # the graph's caption
         grid.add_box(text_box(text))
     label_boxes = [grid.add_box(text_box(text)) for text, *_ in labels]
-    for (text, owner, line, pen), number in zip(labels, label_boxes):
-        if len(line) < 2:
-            continue
-        box = _best_spot(grid, grid.box_list[number], owner, line, pen, number)
-        grid.remove_box(number)
-        grid.add_box(box)
-        _move_text(text, box)
+    placed = [(label, number) for label, number in zip(labels, label_boxes)
+              if len(label[2]) >= 2]
+    # A label is placed while the labels after it are still where Graphviz put them; one
+    # that found no clear spot gets a second try once they have all moved.
+    for attempt in (placed, [entry for entry in placed if not _is_clear(grid, *entry)]):
+        for (text, owner, line, pen), number in attempt:
+            box = _best_spot(grid, grid.box_list[number], owner, line, pen, number)
+            grid.replace_box(number, box)
+            _move_text(text, box)
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", XLINK_NS)
     header = svg[:svg.find(b"<svg")]
@@ -210,21 +215,37 @@ def _best_spot(grid: _Grid, box: Box, owner: int, samples: list[tuple[float, flo
     is, the one that comes closest (largest lead over other arrows, fewest overlaps)."""
     best, best_score = box, -math.inf
     for spot in [box, *_candidates(box, samples, pen)]:
-        own = min(math.dist(spot.centre, point) for point in samples)
-        # Only arrows within own + MARGIN can spoil the spot: a small neighbourhood.
-        nearby = grid.nearest(*spot.centre, own + MARGIN)
-        others = [distance for arrow, distance in nearby.items() if arrow != owner]
-        lead = min(others, default=own + MARGIN) - own
-        overlaps = grid.hits(spot, ignore=number)
-        # Touching its own arrow is allowed only when nothing else will do: on a thick
-        # arrow the halo of a descender would cut a white notch into the line.
-        touches = _touches(spot, samples, pen / 2)
-        if lead >= MARGIN and not overlaps and not touches:
+        clear, score = _judge(grid, spot, owner, samples, pen, number)
+        if clear:
             return spot
-        score = min(lead, MARGIN) - 100 * overlaps - 0.01 * touches
         if score > best_score:
             best, best_score = spot, score
     return best
+
+
+def _is_clear(grid: _Grid, label: tuple[ET.Element, int, list[tuple[float, float]], float],
+              number: int) -> bool:
+    """True if the label numbered number is where _best_spot would stop looking."""
+    _, owner, samples, pen = label
+    return _judge(grid, grid.box_list[number], owner, samples, pen, number)[0]
+
+
+def _judge(grid: _Grid, spot: Box, owner: int, samples: list[tuple[float, float]],
+           pen: float, number: int) -> tuple[bool, float]:
+    """Whether spot is clearly this arrow's (its centre nearer it by MARGIN than any other
+    arrow, overlapping nothing, off its line), and a score for comparing spots that are
+    not: the lead over other arrows, minus much for each overlap."""
+    own = min(math.dist(spot.centre, point) for point in samples)
+    # Only arrows within own + MARGIN can spoil the spot: a small neighbourhood.
+    nearby = grid.nearest(*spot.centre, own + MARGIN)
+    others = [distance for arrow, distance in nearby.items() if arrow != owner]
+    lead = min(others, default=own + MARGIN) - own
+    overlaps = grid.hits(spot, ignore=number)
+    # Touching its own arrow is allowed only when nothing else will do: on a thick
+    # arrow the halo of a descender would cut a white notch into the line.
+    touches = _touches(spot, samples, pen / 2)
+    clear = lead >= MARGIN and not overlaps and not touches
+    return clear, min(lead, MARGIN) - 100 * overlaps - 0.01 * touches
 
 
 def _touches(box: Box, samples: list[tuple[float, float]], reach: float) -> bool:
