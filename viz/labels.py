@@ -10,9 +10,10 @@ another arrow than its own, or its box overlaps a box or another label):
 - head and tail labels crowd at the op node (or at a shared weight): worse still.
 So we keep the plain label (for the room dot keeps) and move it after layout: along its
 own arrow, on either side, to the first spot whose centre is clearly nearer its own
-arrow than any other and whose box overlaps no box and no label; failing that (an arrow
-inside a bundle of parallel ones), onto its own arrow, with a white halo. The SVG is changed,
-not the DOT, so both renderers (system dot and wasm) get the same treatment.
+arrow than any other and whose box overlaps no box, no label and not its own line; failing
+that (an arrow inside a bundle of parallel ones), onto its own arrow, with a white halo. A
+label that found no clear spot tries again once all the others have moved. The SVG is
+changed, not the DOT, so both renderers (system dot and wasm) get the same treatment.
 
 Text size is estimated from Helvetica's character widths (Graphviz draws the labels in
 Helvetica); a label's box is its estimated width by 1.2 x its font size.
