@@ -837,6 +837,7 @@ class _Writer:
         graph = self.graph
         lines = ['def forward(P, A):',
                  '    """The recorded forward pass: P the leaves\' numbers, A the arguments\'."""']
+        lines += self.leaf_legend()
         lines.append(f"    {_target(len(graph.read_leaves), 'p')} = P")
         for node in graph.nodes:
             key = id(node)
@@ -878,6 +879,18 @@ class _Writer:
                 lines.append(f"    {name} = {block.name}[{row}].tolist()")
             found.append(f"{name}[{sample}]")
         return found
+
+    def leaf_legend(self) -> list[str]:
+        """Comment lines saying which Value each p is: "# p0 layer0/neuron0/w0, p1 ..."."""
+        described = [f"p{i} {' '.join(leaf.label.split()) or describe(leaf)}"
+                     for i, leaf in enumerate(self.graph.read_leaves)]
+        lines, line = [], "    # the leaves read:"
+        for item in described:
+            if len(line) + len(item) > 96:
+                lines.append(line.rstrip(","))
+                line = "    #"
+            line += f" {item},"
+        return [*lines, line.rstrip(",")] if described else []
 
     def kept_names(self) -> list[str]:
         graph = self.graph
