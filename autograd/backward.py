@@ -196,8 +196,8 @@ def collector_paused() -> Iterator[None]:
       training step (7-10% of the moons step, benchmarks/README.md);
     - a sweep whose leaves already hold gradients, each set aside in a small tuple until
       the end: on the engine benchmark's 100k-node graph a second backward() without
-      zero_grad() took 291 ms with the collector running, 114 ms paused. (On a fresh
-      graph nothing wakes it, and pausing changes nothing.)
+      zero_grad() takes 250 - 270 ms with the collector running, 105 - 115 ms paused
+      (benchmarks/README.md). On a fresh graph nothing wakes it: pausing changes nothing.
     """
     was_enabled = gc.isenabled()
     gc.disable()
