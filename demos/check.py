@@ -28,6 +28,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from autograd import GradcheckError, OwnPrimitive
+from demos.options import whole_number
 
 if TYPE_CHECKING:  # autograd.testing needs hypothesis, an extra: imported when checking
     from autograd.testing import PrimitiveCheck, SlopeCheck
@@ -43,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The check command's arguments (the file, and how many inputs to try)."""
     parser.add_argument("file", type=Path,
                         help="a Python file that declares primitives with autograd.primitive()")
-    parser.add_argument("--examples", type=_at_least_one, default=100, metavar="N",
+    parser.add_argument("--examples", type=whole_number, default=100, metavar="N",
                         help="how many inputs hypothesis tries per derivative (default 100)")
 
 
@@ -117,12 +118,6 @@ def table(checks: Sequence[PrimitiveCheck]) -> str:
     widths = [max(len(row[column]) for row in rows) for column in range(len(HEADINGS) - 1)]
     return "\n".join("   ".join([*(cell.ljust(width) for cell, width in zip(row, widths)),
                                  row[-1]]).rstrip() for row in rows)
-
-
-def _at_least_one(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return int(text)
 
 
 def _checked(check_primitive: Callable[..., PrimitiveCheck], op: OwnPrimitive,

@@ -31,6 +31,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn
 
+import blameflow_names
 import viz
 from autograd import DomainError, Value
 from demos import (
@@ -150,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             getattr(args, "usage", parser).error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as stop:  # --help, --version (0) or a usage error (2), already printed
         return int(stop.code or 0)
+    _warn_of_name_clashes()
     if args.command is None:  # the tour is a command of its own, never a surprise
         parser.print_help()
         return 0
@@ -173,6 +175,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error), command=command)
     except (TrainingDiverged, OverflowError) as error:  # a learning rate beyond reason
         return _fail(f"training diverged: {error}", command=command)
+
+
+def _warn_of_name_clashes() -> None:
+    """One line on stderr when another distribution shares one of our import names.
+
+    blameflow works then (it was installed last, or the import would have failed), but the
+    other distribution is broken, and uninstalling it would delete files we need.
+    """
+    problem = blameflow_names.name_clash_problem()
+    if problem is not None:
+        print(f"blameflow: warning: {printable(problem)}", file=sys.stderr)
 
 
 def tour(out: Path, quick: bool = False) -> int:

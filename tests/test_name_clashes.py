@@ -106,6 +106,11 @@ def test_the_command_hears_of_a_clash_that_does_not_break_the_import(tmp_path: P
     assert result.stdout.startswith("blameflow and the installed distribution 'viz-tools' "
                                     "both provide the import name 'viz'")
     assert len(result.stdout.strip().splitlines()) == 1
+    status, last = last_line_of_python(["-m", "demos", "expr", "x*2", "x=1"], away,
+                                       pythonpath=site)
+    assert status == 0  # the command still works, and says what is broken
+    assert last.startswith("blameflow: warning: blameflow and the installed distribution "
+                           "'viz-tools' both provide the import name 'viz'")
 
 
 def test_name_clash_problem_reads_the_installed_distributions(monkeypatch,
