@@ -24,6 +24,7 @@ bench: $(PY)
 	$(PIP) install --quiet -e ".[bench]"
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/moons.py
+	$(PY) benchmarks/learner_loop.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info .pytest_cache .hypothesis
