@@ -264,3 +264,23 @@ def test_matrices_side_by_side_with_their_numbers_and_shapes(tmp_path: Path) -> 
         plot_matrices({"ragged": [[1.0, 2.0], [3.0]]})
     with pytest.raises(ValueError, match="no matrices given"):
         plot_matrices({})
+
+
+@pytest.mark.parametrize("names", [
+    ["lr 0.1: creeps, still going down after all 200 steps of plain gradient descent",
+     "lr 1: overshoots, then settles on the target", "lr 10: diverges, ends worse, stuck"],
+    ["a_single_run_name_without_any_spaces_that_is_far_wider_than_the_figure_itself_is"],
+    ["lr 0.1", "lr 1", "lr 10"],
+])
+def test_the_loss_curves_legend_stays_inside_the_figure(names: list[str], tmp_path: Path) -> None:
+    curves = {name: [1.0 / (step + index + 1) for step in range(20)]
+              for index, name in enumerate(names)}
+    figure = plot_loss_curves(curves, tmp_path / "long.png")  # saving draws it
+    (legend,) = figure.legends
+    box, whole = legend.get_window_extent(), figure.bbox
+    assert whole.x0 <= box.x0 and box.x1 <= whole.x1 and whole.y0 <= box.y0, (box, whole)
+    # Wrapped, never cut: every word of every name is in the legend.
+    shown = [" ".join(text.get_text().split()) for text in legend.get_texts()]
+    assert ["".join(s.split()) for s in shown] == ["".join(n.split()) for n in names]
+    # And the plot keeps most of the figure's height.
+    assert figure.axes[0].get_window_extent().height > 0.4 * whole.height

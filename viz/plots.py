@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,7 +101,7 @@ def plot_loss_curves(curves: Mapping[str, Sequence[float]],
     axes.set_ylabel("loss (log scale)" if log_scale else "loss")
     axes.set_title(title)
     axes.grid(alpha=0.3)
-    figure.legend(loc="outside lower center", ncols=2, fontsize=10)
+    _legend_below(figure, axes)
     return _saved(figure, path)
 
 
@@ -177,7 +178,7 @@ def plot_decision_boundary(model: Callable[[list[float]], Any], X: Sequence[Sequ
     lines.append(_boundary_caption(scores, threshold, score_name))
     axes.set_title("\n".join(lines), fontsize=11)
     # Below the plot, not on it: a legend inside the axes can hide a data point.
-    figure.legend(loc="outside lower center", ncols=2, fontsize=10)
+    _legend_below(figure, axes)
     return _saved(figure, path)
 
 
@@ -376,6 +377,33 @@ def _boundary_caption(scores: list[list[float]], threshold: float, score_name: s
     if max(flat) <= threshold:
         return f"no boundary in view: {score_name} <= {threshold:g} everywhere"
     return f"black line: the boundary, {score_name} = {threshold:g}"
+
+
+LEGEND_FONT = 10  # points
+# The widest a character of the legend's font is on average, in ems (DejaVu Sans's
+# letters and digits are about 0.55 to 0.6 em; a little more keeps a margin).
+CHARACTER_WIDTH = 0.65
+LEGEND_HANDLE = 4.0  # ems beside each entry: its line or marker, and the gaps
+
+
+def _legend_below(figure: PlotFigure, axes: Any) -> None:
+    """The axes' legend below the plot, inside the figure: two columns when every name
+    fits in half the figure's width, else one, and each name wrapped to fit its column.
+
+    A column holds about (figure width / columns) / (CHARACTER_WIDTH * font size) - the
+    handle's share characters; constrained layout then makes room for the legend's height.
+    """
+    handles, names = axes.get_legend_handles_labels()
+    em = LEGEND_FONT / 72 * figure.dpi  # pixels
+    width = figure.get_figwidth() * figure.dpi
+
+    def fits(columns: int) -> int:
+        return max(8, int((width / columns - LEGEND_HANDLE * em) / (CHARACTER_WIDTH * em)))
+
+    columns = 2 if len(names) > 1 and max(map(len, names)) <= fits(2) else 1
+    wrapped = [textwrap.fill(name, fits(columns)) for name in names]
+    figure.legend(handles, wrapped, loc="outside lower center", ncols=columns,
+                  fontsize=LEGEND_FONT)
 
 
 def _finite_prefix(values: list[float]) -> list[float]:
