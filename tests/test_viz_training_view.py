@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from test_viz_explorer import SCREENSHOTS, browser, open_page  # noqa: F401 (fixtures)
 from test_viz_notebook import the_iframe
 
-from nn import MLP, SGD, History, Neuron, cross_entropy, digits, fit, hinge, moons, predict
+from nn import MLP, SGD, History, Neuron, cross_entropy, digits, fit, hinge, moons, mse, predict
 from viz import TrainingPage, training_view
 from viz.training_view import (
     MAX_FRAMES,
@@ -176,7 +176,8 @@ def test_a_digits_sized_network_draws_the_largest_weights_and_says_so(tmp_path: 
                   steps=12, progress=False, record=1)
     path = training_view(history, tmp_path / "digits.html", X=X[:20], y=y[:20])
     data = page_data(path.read_text("utf-8"))
-    assert data["boundaryNote"] == ("No decision boundary: it is drawn for two input columns, "
+    assert data["boundaryNote"] == ("No picture of the model's output: it is drawn for one "
+                                    "input column (a curve) or two (the decision boundary), "
                                     "and X has 64.")
     (shown,) = data["runs"]
     network = shown["network"]
@@ -344,3 +345,119 @@ def test_screenshots_for_a_person_to_look_at(open_page, tmp_path: Path) -> None:
         shot = SCREENSHOTS / f"training_view_{width}x{height}.png"
         page.screenshot(path=str(shot))
         assert shot.stat().st_size > 10_000
+
+
+# ---- one input and regressions: lessons 2 and 3's shape ----------------------------------------
+def one_input_run(lr: float, hidden: tuple[int, ...] = (), steps: int = 30,
+                  target: float = 0.8) -> tuple[MLP, History]:
+    """A sigmoid network with one input fitting the number `target` at x = 1.5 (mse): a
+    regression, whose loss falls to tiny numbers (1e-4 and below) at the right rate."""
+    model = MLP(1, [*hidden, 1], activation="sigmoid", output_activation="sigmoid", seed=3)
+    history = fit(model, [[1.5]], [target], mse, SGD(model.parameters(), lr=lr),
+                  steps=steps, progress=False, record=1)
+    return model, history
+
+
+@pytest.fixture(scope="module")
+def regression(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, list]:
+    runs = [one_input_run(lr) for lr in (0.1, 3.0, 30.0)]
+    path = training_view([history for _, history in runs],
+                         tmp_path_factory.mktemp("regression") / "fit.html",
+                         X=[[1.5]], y=[0.8], labels=["lr 0.1", "lr 3", "lr 30"])
+    return path, page_data(path.read_text("utf-8")), runs
+
+
+def test_a_regression_shows_no_accuracy_and_a_classification_does(regression, run,
+                                                                  tmp_path: Path) -> None:
+    _, data, runs = regression
+    assert data["showAccuracy"] is False  # y = 0.8: a number to fit, not a class
+    _, history, X, y = run
+    assert page_data(training_view(history, tmp_path / "m.html", X=X, y=y)
+                     .read_text("utf-8"))["showAccuracy"] is True
+    # Whole-number targets look like classes: accuracy=False says it is a regression anyway.
+    _, zero = one_input_run(1.0, target=0.0, steps=3)
+    assert page_data(training_view(zero, tmp_path / "z.html", X=[[1.5]], y=[0.0])
+                     .read_text("utf-8"))["showAccuracy"] is True
+    assert page_data(training_view(zero, tmp_path / "z.html", accuracy=False)
+                     .read_text("utf-8"))["showAccuracy"] is False
+    # A history that recorded no accuracy at all has none to show.
+    blank = History(loss=[1.0, 0.5], accuracy=[None, None])
+    assert page_data(training_view(blank, tmp_path / "b.html")
+                     .read_text("utf-8"))["showAccuracy"] is False
+    with pytest.raises(ValueError, match="accuracy=...") as raised:
+        training_view(zero, accuracy="no")
+    assert "True, False or None" in str(raised.value)
+
+
+def test_one_input_draws_the_output_as_a_curve_over_the_input(regression) -> None:
+    _, data, runs = regression
+    assert data["picture"] == "curve" and data["points"] == [[1.5, 0.8]]
+    xs = data["grid"]["xs"]
+    assert set(data["grid"]) == {"xs"} and xs[0] < 1.5 < xs[-1]
+    model, history = runs[1]
+    for frame in (0, 10, 29):
+        model.load_state_dict(dict(zip(history.parameter_names,
+                                       history.recorded[frame].parameters)))
+        expected = predict(model, [[x] for x in xs])
+        shown = data["runs"][1]["boundary"]["scores"][frame]
+        assert all(close(s, e, 3) for s, e in zip(shown, expected))
+
+
+def test_a_one_input_network_without_data_says_how_to_see_its_output(tmp_path: Path) -> None:
+    _, history = one_input_run(1.0, hidden=(2,), steps=3)
+    data = page_data(training_view(history, tmp_path / "n.html").read_text("utf-8"))
+    note = data["boundaryNote"]
+    assert note.startswith("The network has one input, so there is no 2-D decision boundary")
+    assert "Give training_view X and y to see its output as a curve" in note
+
+
+def tick_boxes(page) -> list[dict]:
+    """Every axis label of the shown charts: its text, its exact value and its box in
+    its SVG's own units, with the SVG's viewBox."""
+    return page.eval_on_selector_all("svg text.tick", """texts => texts
+        .filter(t => t.ownerSVGElement.getBoundingClientRect().width > 0)
+        .map(t => { const b = t.getBBox(), v = t.ownerSVGElement.viewBox.baseVal;
+          return {text: t.textContent, value: t.dataset.value, chart: t.ownerSVGElement.id,
+                  x0: b.x, x1: b.x + b.width, y0: b.y, y1: b.y + b.height,
+                  width: v.width, height: v.height}; })""")
+
+
+NUMBER = re.compile(r"-?\d+(\.\d+)?(e-?\d+)?")
+
+
+def test_every_axis_label_is_a_whole_number_inside_its_chart(open_page, regression) -> None:  # noqa: F811
+    path, data, _ = regression
+    assert min(x for r in data["runs"] for x in r["loss"]) < 1e-3  # labels like 0.0003847
+    for size in ((1280, 720), (390, 844)):
+        page = open_page(path, size=size)
+        boxes = tick_boxes(page)
+        charts = {box["chart"] for box in boxes}
+        assert charts == {"loss-chart", "gradient-chart", "boundary-chart", "network-chart"}
+        for box in boxes:
+            assert 0 <= box["x0"] and box["x1"] <= box["width"], box
+            assert 0 <= box["y0"] and box["y1"] <= box["height"], box
+            if box["value"] is not None:  # a number on an axis: all of it, to 3 digits
+                assert NUMBER.fullmatch(box["text"]), box
+                value = float(box["value"])
+                assert float(box["text"]) == pytest.approx(value, rel=5e-3), box
+        assert sum(box["value"] is not None for box in boxes) == 2 + 2 + 4
+
+
+def test_a_regression_page_shows_the_loss_alone_and_the_output_curve_moves(
+        open_page, regression) -> None:  # noqa: F811
+    path, data, _ = regression
+    page = open_page(path)
+    assert page.is_hidden("#accuracy-chart") and page.inner_text("#curves-title") == "Loss"
+    assert "accuracy" not in page.inner_text("#step-counter")
+    assert page.eval_on_selector_all("line.cursor", "ls => ls.length") == 2  # loss, gradients
+    assert page.inner_text("#boundary-title") == "The model's output"
+    page.select_option("#run-picker", "1")
+    curves = []
+    for frame in (0, 2, 6):
+        move_slider(page, frame)
+        d = page.get_attribute("#output-curve", "d")
+        assert d.count("L") == len(data["grid"]["xs"]) - 1
+        curves.append(d)
+        assert f"Step {frame}:" in page.inner_text("#boundary-caption")
+    assert len(set(curves)) == 3
+    assert page.locator("#boundary-chart circle.target").count() == 1

@@ -14,10 +14,12 @@
     SavedFile('out/compare.html')
 
 A slider (and play/pause) picks a recorded step; side by side the page shows, at that step:
-- the loss and accuracy curves of every run, with a cursor at the step;
+- the loss and accuracy curves of every run, with a cursor at the step (the loss alone
+  when the targets are numbers to fit rather than classes: see training_view's accuracy=);
 - for two inputs and one output, the decision boundary: the model's score on a grid
   (GRID x GRID points), coloured by sign and strength, with the 0-contour (the threshold)
-  and the data points;
+  and the data points; for one input and one output, the model's output as a curve over
+  the input (GRID points), with the data points (input, target);
 - the network, neurons and weights: a weight's line width is its size, its colour its
   sign (red positive, blue negative), and a gold halo as wide as its |gradient| (scaled to
   the largest |gradient| at that step) shows the blame it receives;
@@ -80,8 +82,8 @@ ACTIVATIONS: dict[str, Callable[[float], float]] = {
 
 def training_view(runs: Any, path: str | os.PathLike | None = None, model: Any = None,
                   X: Sequence[Sequence[float]] | None = None, y: Sequence[float] | None = None,
-                  labels: Sequence[str] | None = None,
-                  grid: int = GRID) -> SavedFile | TrainingPage:
+                  labels: Sequence[str] | None = None, grid: int = GRID,
+                  accuracy: bool | None = None) -> SavedFile | TrainingPage:
     """The page for one History from fit(..., record=k), or a list of them to compare.
 
     path: where to write it (an .html file); returns it as a SavedFile. With no path
@@ -93,10 +95,17 @@ def training_view(runs: Any, path: str | os.PathLike | None = None, model: Any =
         are put in it for a moment, under no_grad, and its own are put back after. It is
         used for the runs whose parameter names are the model's.
     X, y: the training data; with two input columns and a one-output network the page
-        draws the decision boundary at each recorded step, with these points on it.
+        draws the decision boundary at each recorded step, with these points on it; with
+        one input column, the network's output as a curve over the input.
     labels: one name per run for the legend and the run picker ("lr 0.1"); by default
         "run 1", "run 2", ...
-    grid: the boundary's points per side (grid * grid scores per recorded step).
+    grid: the boundary's points per side (grid * grid scores per recorded step), or the
+        output curve's points.
+    accuracy: whether to draw the accuracy curves. Accuracy means something only when
+        the model sorts rows into classes; for a regression (the targets are numbers to
+        fit, like 0.8) it is noise. None (the default) decides from y: drawn unless a
+        target is not a whole number (a class) or no run recorded any accuracy. Pass
+        False for a regression whose targets happen to be whole numbers (a target of 0).
     """
     histories = list(runs) if isinstance(runs, (list, tuple)) else [runs]
     if not histories:
@@ -110,7 +119,9 @@ def training_view(runs: Any, path: str | os.PathLike | None = None, model: Any =
                          f"int >= 2; got {grid!r}")
     axes = _grid_axes(points, grid) if points else None
     data = {"title": TITLE, "points": points, "grid": axes,
-            "boundaryNote": _boundary_note(X, points),
+            "picture": None if axes is None else "curve" if len(axes) == 1 else "boundary",
+            "showAccuracy": _shows_accuracy(accuracy, histories, y),
+            "boundaryNote": _boundary_note(X, points, histories),
             "runs": [_run_data(history, label, axes, model)
                      for history, label in zip(histories, labels)]}
     html = _page(data)
@@ -140,23 +151,58 @@ def _labels(labels: Sequence[str] | None, count: int) -> list[str]:
 
 
 def _points(X: Sequence[Sequence[float]], y: Sequence[float] | None) -> list[list[Any]] | None:
-    """[x0, x1, positive] per row for two-input data; None for wider inputs (no boundary)."""
+    """[x0, x1, positive] per row for two-input data, [x, target] per row for one input;
+    None for wider inputs (no picture of the model's output)."""
     if y is None or len(X) != len(y):
         raise ValueError("training_view: give X and y together, one label per row of X")
-    if not X or any(len(row) != 2 for row in X):
+    if not X or len({len(row) for row in X}) != 1 or len(X[0]) not in (1, 2):
         return None
+    if len(X[0]) == 1:
+        return [[_number(row[0]), _number(target)] for row, target in zip(X, y)]
     return [[_number(row[0]), _number(row[1]), _number(label) > 0] for row, label in zip(X, y)]
 
 
-def _boundary_note(X: Sequence[Sequence[float]] | None, points: list | None) -> str | None:
-    """Why no run can show a boundary, or None when the data allows one."""
-    if X is None:
-        return ("Give training_view X and y (with two input columns) to see the decision "
-                "boundary at each step.")
-    if points is None:
-        return (f"No decision boundary: it is drawn for two input columns, and X has "
-                f"{len(X[0]) if X else 0}.")
-    return None
+def _shows_accuracy(accuracy: bool | None, histories: list[Any],
+                    y: Sequence[Any] | None) -> bool:
+    """accuracy= if given; else whether the runs are classifications: every target a
+    whole number (a class label: -1/+1, 0/1, a digit) and some accuracy recorded."""
+    if accuracy is not None:
+        if not isinstance(accuracy, bool):
+            raise ValueError(f"training_view(accuracy=...) is True, False or None (decide "
+                             f"from y); got {accuracy!r}")
+        return accuracy
+    if y is not None and not all(_is_class(target) for target in y):
+        return False
+    return any(_known(x) for history in histories for x in history.accuracy)
+
+
+def _is_class(target: Any) -> bool:
+    """A class label is a whole number; a list (one-hot, several outputs) counts as one."""
+    if isinstance(target, (list, tuple)):
+        return True
+    number = _number(target)
+    return math.isfinite(number) and number == int(number)
+
+
+def _known(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)
+
+
+def _boundary_note(X: Sequence[Sequence[float]] | None, points: list | None,
+                   histories: list[Any]) -> str | None:
+    """Why no run can show the model's output, or None when the data allows it."""
+    if X is not None and points is None:
+        return (f"No picture of the model's output: it is drawn for one input column (a "
+                f"curve) or two (the decision boundary), and X has {len(X[0]) if X else 0}.")
+    if X is not None:
+        return None
+    networks = [_network(list(getattr(h, "parameter_names", []))) for h in histories]
+    if any(network is not None and network.sizes[0] == 1 for network in networks):
+        return ("The network has one input, so there is no 2-D decision boundary to draw. "
+                "Give training_view X and y to see its output as a curve over the input at "
+                "each step, with the data points.")
+    return ("Give training_view X and y (with two input columns) to see the decision "
+            "boundary at each step (with one input column: the output as a curve).")
 
 
 def _number(x: Any) -> float:
@@ -164,9 +210,11 @@ def _number(x: Any) -> float:
 
 
 def _grid_axes(points: list[list[Any]], grid: int) -> dict[str, list[float]]:
-    """Evenly spaced coordinates covering the points with a 10% margin, per axis."""
+    """Evenly spaced coordinates covering the points with a 10% margin, per input axis:
+    xs and ys for two inputs, xs alone for one."""
     axes = {}
-    for name, axis in (("xs", 0), ("ys", 1)):
+    inputs = len(points[0]) - 1  # the last item of a point is its label
+    for name, axis in (("xs", 0), ("ys", 1))[:inputs]:
         low, high = min(p[axis] for p in points), max(p[axis] for p in points)
         margin = 0.1 * (high - low) or 1.0
         low, high = low - margin, high + margin
@@ -256,10 +304,10 @@ def _run_data(history: Any, label: str, axes: dict[str, list[float]] | None,
     return data
 
 
-def _finite(x: float, digits: int = 6) -> float | None:
+def _finite(x: float | None, digits: int = 6) -> float | None:
     """x to `digits` significant digits (what the page shows, and smaller JSON); None for
-    NaN or infinity, which JSON cannot hold."""
-    return float(f"{x:.{digits}g}") if math.isfinite(x) else None
+    NaN or infinity, which JSON cannot hold, and for no number (None)."""
+    return float(f"{x:.{digits}g}") if _known(x) else None
 
 
 def _layer_gradients(names: list[str], frames: list[Any]) -> dict[str, Any]:
@@ -304,13 +352,18 @@ def _network_data(network: _Network, names: list[str], frames: list[Any],
 def _boundary_data(history: Any, network: _Network | None, frames: list[Any],
                    axes: dict[str, list[float]], model: Any,
                    notes: list[str]) -> dict[str, Any] | None:
-    """The score at every grid point (row by row, y then x) at each frame: from the
-    recorded parameters in plain floats when the names describe a network, else by
-    `model` itself with each frame's parameters put in it for a moment."""
-    rows = [[x, y] for y in axes["ys"] for x in axes["xs"]]
+    """The score at every grid point (row by row, y then x; or along xs for one input) at
+    each frame: from the recorded parameters in plain floats when the names describe a
+    network, else by `model` itself with each frame's parameters put in it for a moment."""
+    if "ys" in axes:
+        rows = [[x, y] for y in axes["ys"] for x in axes["xs"]]
+    else:
+        rows = [[x] for x in axes["xs"]]
     names = list(history.parameter_names)
-    if network is not None and (network.sizes[0] != 2 or network.sizes[-1] != 1):
-        notes.append("The boundary is drawn for networks with two inputs and one output.")
+    if network is not None and (network.sizes[0] != len(axes) or network.sizes[-1] != 1):
+        notes.append(f"The model's output is drawn for a network with one output and as "
+                     f"many inputs as X has columns ({len(axes)}); this one has "
+                     f"{network.sizes[0]} inputs and {network.sizes[-1]} outputs.")
         return None
     activations = [history.activations.get(f"layer{layer}")
                    for layer in range(len(network.weights))] if network is not None else []

@@ -44,6 +44,21 @@ function formatNumber(x) {
   return Number(x.toPrecision(4)).toString();
 }
 
+// An axis label: the whole number in at most about 7 characters, so it fits its margin:
+// 3 significant digits, and powers of ten for the very small and large (3.85e-4, 1e-5).
+function tickLabel(x) {
+  if (x === 0) return "0";
+  const size = Math.abs(x);
+  if (size < 1e-3 || size >= 1e5) return x.toExponential(2).replace(/\.?0+e/, "e").replace("e+", "e");
+  return Number(x.toPrecision(3)).toString();
+}
+
+// The left margin that holds the longest of these axis labels (11px digits are about
+// 6.5 units wide; one label character never shrinks below that).
+function marginFor(labels) {
+  return 10 + 6.8 * Math.max(2, ...labels.map((label) => label.length));
+}
+
 function run() {
   return data.runs[state.run];
 }
@@ -55,9 +70,12 @@ function currentStep() {
 // ---- line charts: loss, accuracy, gradient sizes ----------------------------------------
 
 // A chart maps steps to x and numbers to y in its plot area; log: a log-10 y axis.
-function makeChart(svg, { top, bottom, log, yLabel, maxStep }) {
+// left: the plot area's left edge (charts that share a step axis share it); by default
+// just wide enough for the y axis labels.
+function makeChart(svg, { top, bottom, log, yLabel, maxStep, left }) {
   const box = svg.viewBox.baseVal;
-  const area = { left: 46, right: box.width - 10, top: 20, bottom: box.height - 24 };
+  const labels = [bottom, top].map(tickLabel);
+  const area = { left: left ?? marginFor(labels), right: box.width - 10, top: 20, bottom: box.height - 24 };
   const chart = { svg, area, log, top, bottom, maxStep: Math.max(maxStep, 1) };
   const transform = (v) => (log ? Math.log10(v) : v);
   chart.x = (step) => area.left + (area.right - area.left) * step / chart.maxStep;
@@ -67,9 +85,10 @@ function makeChart(svg, { top, bottom, log, yLabel, maxStep }) {
   };
   svgElement("rect", { x: area.left, y: area.top, width: area.right - area.left,
     height: area.bottom - area.top, class: "plot-area" }, svg);
-  for (const value of [bottom, top]) {
-    svgText(svg, area.left - 4, chart.y(value) + 4, formatNumber(value), { class: "tick", "text-anchor": "end" });
-  }
+  [bottom, top].forEach((value, index) => {
+    svgText(svg, area.left - 4, chart.y(value) + 4, labels[index],
+      { class: "tick y-tick", "text-anchor": "end", "data-value": value });
+  });
   svgText(svg, area.left, box.height - 6, "step 0", { class: "tick" });
   svgText(svg, area.right, box.height - 6, `step ${chart.maxStep}`, { class: "tick", "text-anchor": "end" });
   svgText(svg, area.left, area.top - 5, yLabel, { class: "axis-name" });
@@ -100,17 +119,23 @@ function drawCurves() {
   const [low, high] = range(losses);
   // A log axis when the loss spans orders of magnitude (and never reaches 0).
   const log = low > 0 && high / low > 100;
+  const bottom = log ? low : Math.min(low, 0);
+  // The loss and accuracy charts share their left edge, so their cursors line up.
+  const left = marginFor([high, bottom, 0, 1].map(tickLabel));
   const loss = makeChart(document.getElementById("loss-chart"), {
-    top: high, bottom: log ? low : Math.min(low, 0), log, maxStep,
-    yLabel: log ? "loss (log scale)" : "loss" });
-  const accuracy = makeChart(document.getElementById("accuracy-chart"), {
-    top: 1, bottom: 0, log: false, maxStep, yLabel: "accuracy" });
+    top: high, bottom, log, maxStep, left, yLabel: log ? "loss (log scale)" : "loss" });
+  // Accuracy only where the rows fall in classes: a regression's accuracy is noise.
+  const accuracySvg = document.getElementById("accuracy-chart");
+  const accuracy = data.showAccuracy ? makeChart(accuracySvg, {
+    top: 1, bottom: 0, log: false, maxStep, left, yLabel: "accuracy" }) : null;
+  accuracySvg.classList.toggle("off", !data.showAccuracy);
+  document.getElementById("curves-title").textContent = data.showAccuracy ? "Loss and accuracy" : "Loss";
   const legend = document.getElementById("legend");
   data.runs.forEach((r, index) => {
     const steps = r.loss.map((_, step) => step);
     const colour = RUN_COLOURS[index % RUN_COLOURS.length];
     drawLine(loss, r.loss, steps, colour, { "data-run": index });
-    drawLine(accuracy, r.accuracy, steps, colour, { "data-run": index });
+    if (accuracy) drawLine(accuracy, r.accuracy, steps, colour, { "data-run": index });
     if (data.runs.length > 1) {
       const item = document.createElement("span");
       item.className = "legend-item";
@@ -182,8 +207,12 @@ function drawBoundary() {
   state.boundary = null;
   if (!boundary || !data.grid) {
     svgText(svg, 150, 150, "No boundary for this run", { class: "axis-name", "text-anchor": "middle" });
-    caption.textContent = "It is drawn for networks with two inputs and one output, with " +
-      "recorded steps (see the notes below the gradient sizes).";
+    caption.textContent = "It is drawn for networks with one output and one or two inputs, " +
+      "with recorded steps (see the notes below the gradient sizes).";
+    return;
+  }
+  if (data.picture === "curve") {
+    drawOutputCurve(svg, boundary);
     return;
   }
   const xs = data.grid.xs;
@@ -209,9 +238,61 @@ function drawBoundary() {
   state.boundary = { ...boundary, cells, line, place, n };
 }
 
+// One input: the model's output over the input's range (a line that moves as it trains)
+// and the data points (input, target) it is fitting.
+function drawOutputCurve(svg, boundary) {
+  const xs = data.grid.xs;
+  const outputs = boundary.scores.flat().filter((s) => s !== null);
+  const threshold = data.showAccuracy ? [boundary.threshold] : [];
+  let [low, high] = range([...outputs, ...data.points.map((p) => p[1]), ...threshold]);
+  if (low === high) [low, high] = [low - 1, high + 1];
+  const labels = [low, high].map(tickLabel);
+  const area = { left: marginFor(labels), right: 290, top: 22, bottom: 268 };
+  const place = (x, y) => [area.left + (area.right - area.left) * (x - xs[0]) / (xs[xs.length - 1] - xs[0]),
+    area.bottom - (area.bottom - area.top) * (y - low) / (high - low)];
+  svgElement("rect", { x: area.left, y: area.top, width: area.right - area.left,
+    height: area.bottom - area.top, class: "plot-area" }, svg);
+  [low, high].forEach((value, index) => {
+    svgText(svg, area.left - 4, place(xs[0], value)[1] + 4, labels[index],
+      { class: "tick y-tick", "text-anchor": "end", "data-value": value });
+  });
+  [[xs[0], "start"], [xs[xs.length - 1], "end"]].forEach(([value, anchor]) => {
+    svgText(svg, place(value, low)[0], 284, tickLabel(value),
+      { class: "tick x-tick", "text-anchor": anchor, "data-value": value });
+  });
+  svgText(svg, (area.left + area.right) / 2, 284, "input", { class: "axis-name", "text-anchor": "middle" });
+  svgText(svg, area.left, area.top - 6, "output", { class: "axis-name" });
+  if (threshold.length) {
+    const [, y] = place(xs[0], boundary.threshold);
+    svgElement("line", { x1: area.left, x2: area.right, y1: y, y2: y, class: "zero" }, svg);
+    svgText(svg, area.right - 4, y - 4, "threshold", { class: "tick", "text-anchor": "end" });
+  }
+  const curve = svgElement("path", { id: "output-curve" }, svg);
+  for (const [x, target] of data.points) {
+    const [px, py] = place(x, target);
+    svgElement("circle", { cx: px.toFixed(1), cy: py.toFixed(1), r: 3.5, class: "point target" }, svg);
+  }
+  document.getElementById("boundary-title").textContent = "The model's output";
+  state.boundary = { ...boundary, curve, place, xs };
+}
+
+function paintOutputCurve(boundary) {
+  const scores = boundary.scores[state.frame];
+  const points = scores.map((score, k) => (score === null ? null : boundary.place(boundary.xs[k], score)))
+    .filter(Boolean).map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`);
+  boundary.curve.setAttribute("d", points.length ? `M${points.join("L")}` : "M0,0");
+  document.getElementById("boundary-caption").textContent =
+    `Step ${currentStep()}: the line is the model's output for each input, the dots the ` +
+    `data (input, target) it learns to fit.`;
+}
+
 function paintBoundary() {
   const boundary = state.boundary;
   if (!boundary) return;
+  if (boundary.curve) {
+    paintOutputCurve(boundary);
+    return;
+  }
   const scores = boundary.scores[state.frame];
   scores.forEach((score, k) => {
     const cell = boundary.cells[k];
@@ -405,9 +486,10 @@ function showFrame(frame) {
   document.body.dataset.step = String(step);
   const r = run();
   const accuracy = r.accuracy[step];
+  const shownAccuracy = accuracy === null ? "-" : `${Math.round(accuracy * 100)}%`;
   document.getElementById("step-counter").textContent =
-    `step ${step} of ${r.steps - 1}: loss ${formatNumber(r.loss[step])}, accuracy ` +
-    `${accuracy === null ? "-" : Math.round(accuracy * 100)}%`;
+    `step ${step} of ${r.steps - 1}: loss ${formatNumber(r.loss[step])}` +
+    (data.showAccuracy ? `, accuracy ${shownAccuracy}` : "");
   moveCursors();
   paintBoundary();
   paintNetwork();
