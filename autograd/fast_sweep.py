@@ -2,8 +2,9 @@
 
 The same algorithm: visit the nodes in reverse creation order, and for each node add
 upstream gradient * local derivative into each child. Same order of nodes, same order of
-additions, so the same numbers, bit for bit (tests/test_backward.py checks it on random
-graphs). What it removes, and what each costs in reverse_sweep:
+additions, so the same numbers, bit for bit (but for the sign of a zero gradient: the
+sums here start from 0.0). tests/test_backward.py checks it on random graphs. What it
+removes, and what each costs in reverse_sweep:
 
 - the dict of gradients: the sums are kept in each node's own .grad, which is where
   backward() must leave them anyway (no hashing per edge);
@@ -14,8 +15,8 @@ graphs). What it removes, and what each costs in reverse_sweep:
 - generic rule calls: unary and binary rules are called inline (no list per node), add's
   and sub's constant partials are not computed at all, and a dot node reads the inputs'
   numbers it saved in the forward pass;
-- nodes whose gradient is exactly 0 (a relu that was off) are skipped;
-- the cyclic garbage collector is paused (see collector_paused).
+- the cyclic garbage collector's scans of the graph, which leaves holding gradients from
+  an earlier call would set off (see collector_paused).
 
 What it adds, for backward()'s contract: leaves accumulate across calls (PyTorch's
 semantics), a failed sweep puts every .grad back as it was, and threads take turns.
