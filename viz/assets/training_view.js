@@ -248,8 +248,10 @@ function drawOutputCurve(svg, boundary) {
   if (low === high) [low, high] = [low - 1, high + 1];
   const labels = [low, high].map(tickLabel);
   const area = { left: marginFor(labels), right: 290, top: 22, bottom: 268 };
+  // 5% of room above and below, so that a point at the lowest or highest is not cut.
+  const pad = 0.05 * (high - low);
   const place = (x, y) => [area.left + (area.right - area.left) * (x - xs[0]) / (xs[xs.length - 1] - xs[0]),
-    area.bottom - (area.bottom - area.top) * (y - low) / (high - low)];
+    area.bottom - (area.bottom - area.top) * (y - low + pad) / (high - low + 2 * pad)];
   svgElement("rect", { x: area.left, y: area.top, width: area.right - area.left,
     height: area.bottom - area.top, class: "plot-area" }, svg);
   [low, high].forEach((value, index) => {
