@@ -26,8 +26,8 @@ def test_the_table_holds_every_documented_operation():
 CONSTANT = [name for name in NAMES if TABLE[name].constant_partials is not None]
 
 
-def test_add_and_sub_declare_constant_partials_and_only_binary_ops_may():
-    assert CONSTANT == ["add", "sub"]
+def test_constant_partials_may_be_declared_only_by_binary_ops():
+    assert CONSTANT, "no entry declares constant partials, so the next test checks nothing"
     with pytest.raises(ValueError, match="binary"):
         Primitive("twice", "2x", 1, lambda x: 2 * x, lambda x, out: 2.0, "d/dx 2x = 2",
                   constant=True)
