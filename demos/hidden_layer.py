@@ -183,8 +183,10 @@ def run(out: Path | None = None, quick: bool = False, hidden: Sequence[int] = (H
         print(f"  {labels[size]} ({3 * size + 1} parameters): loss "
               f"{history.loss[0]:.4f} -> {history.loss[-1]:.4g}")
     pictures.curves(runs, "loss.png", title=f"a hidden layer, lr {lr:g}")
+    # A target of 0 would pass for a class label, so say outright there is no accuracy.
     page = pictures.training_view({labels[size]: history
-                                   for size, history in histories.items()}, "training.html")
+                                   for size, history in histories.items()}, "training.html",
+                                  X=[[X]], y=[TARGET], accuracy=False)
     if page is not None:
         print(f"  Step through the training, weights and their blame: open {page}")
     return {**numbers, "losses": histories[sizes[0]].loss, "histories": histories,

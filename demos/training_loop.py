@@ -144,7 +144,9 @@ def run(out: Path | None = None, quick: bool = False, lr: Sequence[float] = LEAR
                     notes={names[rate]: "stuck: the sigmoid is flat here" for rate in rates
                            if verdicts[rate].endswith("stuck")})
     histories = {f"lr {rate:g}": record(rate, epochs, w, b) for rate in rates}
-    page = pictures.training_view(histories, "training.html")
+    # The one sample, so the page draws the neuron's output as a curve over x with the
+    # target; a target of 0.8 tells the page this is a regression (no accuracy curve).
+    page = pictures.training_view(histories, "training.html", X=[[X]], y=[TARGET])
     if page is not None:
         print(f"  Step through {'the runs side by side' if len(rates) > 1 else 'the run'}, "
               f"weights and gradients: open {page}")

@@ -118,6 +118,9 @@ def test_several_learning_rates_write_one_comparison_page(tmp_path, capsys):
     for run, lr in zip(runs, (0.1, 1, 10)):
         assert run["loss"] == pytest.approx(numbers["runs"][lr], rel=1e-5)  # 6 digits kept
         assert run["network"] is not None  # the neuron is drawn
+    # a regression towards 0.8: the loss alone, and the neuron's output as a curve over x
+    assert page_data(page)["showAccuracy"] is False
+    assert page_data(page)["picture"] == "curve"
 
 
 def test_hidden_layer_forward_values_match_the_formulas():
@@ -234,6 +237,8 @@ def test_several_hidden_sizes_write_one_comparison_page(tmp_path, capsys):
     for run, size in zip(runs, (2, 8)):
         assert run["loss"] == pytest.approx(numbers["histories"][size].loss, rel=1e-5)
         assert run["network"] is not None
+    assert page_data(page)["showAccuracy"] is False  # the target 0 is a number, no class
+    assert page_data(page)["picture"] == "curve"
     assert numbers["files"] == [tmp_path / name for name in (
         "graph.svg", "explorer.html", "loss.png", "training.html")]
 
