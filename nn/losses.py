@@ -10,6 +10,7 @@ Averaging (not summing) keeps the gradient's size independent of the batch size.
     bce_with_logits       softplus(z) - t z                      z a raw score (logit)
     hinge                 max(0, 1 - y s)                        y = +1 or -1
     cross_entropy         logsumexp(z) - z_c                     z logits, c the class
+    cross_entropy_one_hot logsumexp(z) - t . z                   t a one-hot row (same numbers)
 
 plus `l2(parameters)` = sum of p^2, a penalty to add for small weights.
 
@@ -19,11 +20,11 @@ and cross_entropy a log-sum-exp with the largest logit taken out first.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import autograd
-from autograd import Value, constant, dot, log, softplus
+from autograd import Primitive, Value, apply, constant, dot, log, softplus
 from nn.checks import is_number
 
 # binary_cross_entropy clamps probabilities into [EPS, 1 - EPS]: log(EPS) = -27.6, so a
@@ -113,18 +114,71 @@ def cross_entropy(logits: Sequence[Sequence[Any]], targets: Sequence[int]) -> Va
     return _mean([logsumexp(z) - z[c] for z, c in pairs])
 
 
+def cross_entropy_one_hot(logits: Sequence[Sequence[Any]], one_hot: Sequence[Sequence[Any]]
+                          ) -> Value:
+    """cross_entropy with each target written as a one-hot row: 1.0 at the class, 0.0 elsewhere.
+
+    Mean over the batch of logsumexp(z) - t . z; for a one-hot t, t . z = z_c, so the loss
+    and the gradients are cross_entropy's exactly (the other terms add exact zeros).
+    Why another form: a class index picks a logit with Python (z[c]), so a compiled step
+    (autograd.jit) would need a trace for every batch of labels; a one-hot row is numbers,
+    which a replay reads afresh, so one trace serves every batch. fit(..., compile=True)
+    uses this form for cross_entropy (ONE_HOT_FORMS). The rows' numbers are not checked
+    here (checking would make them part of the trace): make them with one_hot_rows.
+    """
+    if isinstance(logits, Value) or not isinstance(logits, Sequence):
+        raise TypeError("cross_entropy_one_hot takes a list with one list of logits per sample")
+    pairs = _pairs(logits, one_hot, "cross_entropy_one_hot", scalar_outputs=False,
+                   scalar_targets=False)
+    for i, (z, t) in enumerate(pairs):
+        if isinstance(z, (str, bytes)) or not isinstance(z, Sequence) or len(z) < 2:
+            raise TypeError(f"cross_entropy_one_hot: sample {i} needs a list of at least 2 "
+                            f"logits (one per class), got {z!r:.60}")
+        if (isinstance(t, (str, bytes)) or not isinstance(t, Sequence) or len(t) != len(z)
+                or not all(is_number(x) for x in t)):
+            raise TypeError(f"cross_entropy_one_hot: target {i} must be a row of {len(z)} "
+                            f"numbers (1.0 at the class, 0.0 elsewhere), got {t!r:.60}")
+    return _mean([logsumexp(z) - dot(list(t), list(z)) for z, t in pairs])
+
+
+def one_hot_rows(classes: Sequence[int], count: int) -> list[list[float]]:
+    """Each class index c as a row of `count` numbers: 1.0 at position c, 0.0 elsewhere."""
+    rows = []
+    for i, c in enumerate(classes):
+        if isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < count:
+            raise ValueError(f"one_hot_rows: target {c!r} at position {i} is not a class "
+                             f"index 0 .. {count - 1}")
+        row = [0.0] * count
+        row[c] = 1.0
+        rows.append(row)
+    return rows
+
+
+# Losses that take class indices, and their form taking one-hot rows (same numbers), for
+# fit(..., compile=True): see cross_entropy_one_hot.
+ONE_HOT_FORMS: dict[Callable, Callable] = {cross_entropy: cross_entropy_one_hot}
+
+
 def logsumexp(values: Sequence[Any]) -> Value:
     """log(e^v_1 + ... + e^v_n) without overflow.
 
     With m = max(v): log sum e^v_i = m + log sum e^(v_i - m). Every exponent is now <= 0,
     so no e^... overflows, and the largest term is e^0 = 1, so the log never sees 0.
-    m is taken as a plain number: the result does not depend on it (it cancels), so its
-    gradient would be zero anyway.
+    The result does not depend on m (it cancels), so m's gradient is zero: m is a node of
+    its own (STABILITY_SHIFT, local derivatives 0) rather than a number read out of the
+    Values, so that a compiled step (autograd.jit) computes it afresh at every replay.
     """
     if not values:
         raise ValueError("logsumexp of no values is -infinity; pass at least one value")
-    m = max(v.data if isinstance(v, Value) else float(v) for v in values)
+    m = apply(STABILITY_SHIFT, *values)
     return m + log(autograd.sum([autograd.exp(v - m) for v in values]))
+
+
+# max(v_1, ..., v_n) as a node whose local derivatives are all 0: the shift that keeps
+# logsumexp's exponents <= 0. Its value cancels out of the result, so no gradient is lost.
+STABILITY_SHIFT = Primitive("stability_shift", "max", None, max,
+                            lambda values, out: [0.0] * len(values),
+                            "d/dv_i shift = 0 (the shift m cancels out of logsumexp)")
 
 
 def l2(parameters: Sequence[Value]) -> Value:
@@ -140,7 +194,8 @@ def l2(parameters: Sequence[Value]) -> Value:
 
 # ---- shared checks and the batch average -----------------------------------------------------
 def _pairs(outputs: Sequence[Any], targets: Sequence[Any], who: str,
-           scalar_outputs: bool = True) -> list[tuple[Any, Any]]:
+           scalar_outputs: bool = True, scalar_targets: bool = True
+           ) -> list[tuple[Any, Any]]:
     """(output, target) per sample, after checking the batch lines up."""
     for name, batch in (("outputs", outputs), ("targets", targets)):
         if isinstance(batch, (Value, str, bytes)) or not isinstance(batch, Sequence):
@@ -151,7 +206,7 @@ def _pairs(outputs: Sequence[Any], targets: Sequence[Any], who: str,
                          f"there must be one target per output")
     if not outputs:
         raise ValueError(f"{who}: the batch is empty; the mean of no losses is undefined")
-    for i, t in enumerate(targets):
+    for i, t in enumerate(targets if scalar_targets else ()):
         if not is_number(t):
             raise TypeError(f"{who}: target {i} must be a number, got {type(t).__name__}")
     if scalar_outputs:

@@ -25,8 +25,10 @@ from typing import Any
 from autograd import Value
 from autograd.backward import collector_paused
 from autograd.jit import TraceError, jit
+from autograd.jit import jit as autograd_jit  # noqa: F401 - for tests that spy on jit
 from nn.checks import check_int, is_number
 from nn.layers import Layer
+from nn.losses import ONE_HOT_FORMS, one_hot_rows
 from nn.module import Module
 from nn.optim import Optimizer, interrupts_held
 from nn.outputs import check_rows, number_of
@@ -114,7 +116,7 @@ class TrainingDiverged(FloatingPointError):
 def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossFunction,
         optimizer: Optimizer, steps: int, batch_size: int | None = None,
         progress: bool = True, seed: int = 0, threshold: float | None = None,
-        record: int | None = None, live: bool = False, compile: bool = False) -> History:
+        record: int | None = None, live: bool = False, compile: bool = True) -> History:
     """Train model on (X, y) for `steps` optimizer steps and return the History.
 
     loss: a function (outputs, targets) -> Value, e.g. nn.losses.hinge, or a lambda
@@ -140,14 +142,17 @@ def fit(model: Module, X: Sequence[Sequence[Any]], y: Sequence[Any], loss: LossF
         output, its decision boundary) in the cell's output and redraw it in place as
         training goes (nn/live.py), instead of the progress bar. Elsewhere it warns that it
         needs a notebook and shows the progress lines.
-    compile: True records the step's graph once with autograd.jit and replays it on
-        plain floats at later steps: the same numbers, bit for bit, several times faster.
-        The loss function then runs only while a step is traced, so one that does
-        something besides computing (counting calls, raising at a given step) sees fewer
-        calls. Steps whose graph keeps changing (minibatches with new class labels, a loss
-        that reads a Value's number) fall back to building the graph each step, as do
-        losses jit cannot replay. False (the default) builds the graph at every step: the
-        interpreted path a learner reads.
+    compile: True (the default) records the step's graph once with autograd.jit and
+        replays it on plain floats at later steps: the same numbers, bit for bit, several
+        times faster. As with jax.jit, your Python in the loss function runs only while a
+        step is traced: a print or any other side effect in it (counting calls, raising at
+        a given step) happens at the traced steps only, usually once. A new batch size is
+        a new trace (a minibatch run has two: full batches and the last, smaller one);
+        cross_entropy's class labels are passed as one-hot rows (cross_entropy_one_hot),
+        so new labels need no new trace. Steps whose graph keeps changing (a loss that
+        reads a Value's number) fall back to building the graph each step, as do losses
+        jit cannot replay. False builds the graph at every step: the interpreted path a
+        learner reads, and the one to use when the loss function must run at every step.
 
     Nothing non-finite is hidden. Rows of X or targets holding NaN or infinity are refused
     with a ValueError before training starts. During training, each step checks the loss,
@@ -301,9 +306,11 @@ class _CompiledStep:
     """fit's forward pass and loss through autograd.jit, while it pays.
 
     The first call traces; later calls replay. A step whose graph differs from every
-    trace so far (new class labels in a minibatch, a guard that flips) traces again; after
+    trace so far (a new batch size, a guard that flips) traces again; after
     RETRACES_IN_A_ROW of those in a row, or a loss jit cannot replay (TraceError), fit
-    goes back to building the graph each step.
+    goes back to building the graph each step. A loss with a one-hot form
+    (ONE_HOT_FORMS: cross_entropy) gets its class labels as one-hot rows, numbers that a
+    replay reads, rather than as indices, which would make every batch's labels a trace.
     """
 
     RETRACES_IN_A_ROW = 3
@@ -311,19 +318,23 @@ class _CompiledStep:
     def __init__(self, model: Module, loss: LossFunction) -> None:
         self.model = model
         self.loss = loss
+        self.one_hot_form = next((form for by_index, form in ONE_HOT_FORMS.items()
+                                  if by_index is loss), None)
+        self.classes: int | None = None
         self.step = jit(self.forward_and_loss)
         self.in_use = True
         self.retraces = 0
 
     def forward_and_loss(self, rows: list[Any], targets: list[Any]) -> tuple[Value, list]:
         outputs = self.model.forward_batch(rows)
-        return _checked_loss(self.loss(outputs, targets)), outputs
+        loss = self.loss if self.classes is None else self.one_hot_form
+        return _checked_loss(loss(outputs, targets)), outputs
 
     def __call__(self, rows: list[Any], targets: list[Any]) -> tuple[list[Any], Any]:
         traced_before = self.step.trace_count
         try:
-            loss_value, outputs = self.step(rows, targets)
-        except TraceError:
+            loss_value, outputs = self.step(rows, self.traced_targets(rows, targets))
+        except (TraceError, _NotOneHot):
             self.in_use = False
             outputs = self.model.forward_batch(rows)
             return outputs, _checked_loss(self.loss(outputs, targets))
@@ -332,6 +343,25 @@ class _CompiledStep:
         if self.retraces >= self.RETRACES_IN_A_ROW:
             self.in_use = False
         return outputs, loss_value
+
+    def traced_targets(self, rows: list[Any], targets: list[Any]) -> list[Any]:
+        """targets as the traced loss takes them: one-hot rows for a loss with a one-hot
+        form (_NotOneHot if they are not class indices of the model's outputs)."""
+        if self.one_hot_form is None:
+            return targets
+        if self.classes is None:
+            scores = self.model.forward_batch(rows[:1])[0]  # how many classes: ask the model
+            if not isinstance(scores, list):
+                raise _NotOneHot  # the loss itself says what is wrong
+            self.classes = len(scores)
+        try:
+            return one_hot_rows(targets, self.classes)
+        except ValueError:
+            raise _NotOneHot from None
+
+
+class _NotOneHot(Exception):
+    """The targets are not class indices that one-hot rows could stand for."""
 
 
 def _parameter_names(model: Module, optimizer: Optimizer) -> list[str]:

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from autograd import Value, gradcheck
+from autograd import Value, gradcheck, jit
 from nn import bce_with_logits, binary_cross_entropy, cross_entropy, hinge, l2, logsumexp, mse
+from nn.losses import cross_entropy_one_hot, one_hot_rows
 
 EXAMPLES = 30
 
@@ -263,3 +264,69 @@ def test_cross_entropy_matches_torch_at_huge_logits() -> None:
     expected.backward()
     assert_close((loss.data, [z.grad for row in rows for z in row]),
                  (expected.item(), x.grad.flatten().tolist()))
+
+
+# ---- cross-entropy for a compiled step (autograd.jit) ----------------------------------------
+def logits_and_classes(max_size: int = 4) -> st.SearchStrategy:
+    """(rows of 2 - 5 logits, a class per row) for 1 .. max_size samples."""
+    return st.integers(2, 5).flatmap(lambda k: batch(
+        st.lists(reals(-30.0, 30.0), min_size=k, max_size=k), st.integers(0, k - 1),
+        max_size))
+
+
+@given(logits_and_classes())
+@settings(max_examples=EXAMPLES, deadline=None)
+def test_the_one_hot_form_gives_cross_entropys_numbers_bit_for_bit(data) -> None:
+    rows, classes = data
+    by_index = [[Value(z) for z in row] for row in rows]
+    by_row = [[Value(z) for z in row] for row in rows]
+    loss = cross_entropy(by_index, classes)
+    loss.backward()
+    one_hot = cross_entropy_one_hot(by_row, one_hot_rows(classes, len(rows[0])))
+    one_hot.backward()
+    assert one_hot.data == loss.data
+    assert [[z.grad for z in row] for row in by_row] == [[z.grad for z in row]
+                                                         for row in by_index]
+
+
+def batches_of_one_shape() -> st.SearchStrategy:
+    """2 - 4 batches of n samples of k logits each, with their classes."""
+    def batches(n: int, k: int) -> st.SearchStrategy:
+        one = st.tuples(st.lists(st.lists(reals(-30.0, 30.0), min_size=k, max_size=k),
+                                 min_size=n, max_size=n),
+                        st.lists(st.integers(0, k - 1), min_size=n, max_size=n))
+        return st.lists(one, min_size=2, max_size=4)
+    return st.tuples(st.integers(1, 3), st.integers(2, 5)).flatmap(lambda nk: batches(*nk))
+
+
+@given(batches_of_one_shape())
+@settings(max_examples=EXAMPLES, deadline=None)
+def test_a_compiled_cross_entropy_traces_once_for_any_logits_and_labels(batches) -> None:
+    # Same batch size and classes, new logits and labels: the stability shift is a node
+    # (no guard on the logits' numbers) and the labels are one-hot numbers (no new shape).
+    first_rows, _ = batches[0]
+    logits = [[Value(0.0) for _ in row] for row in first_rows]
+    every_logit = [z for row in logits for z in row]
+    step = jit(lambda targets: cross_entropy_one_hot(logits, targets))
+    for rows, classes in batches:
+        for z, number in zip(every_logit, [x for row in rows for x in row]):
+            z.data, z.grad = number, 0.0
+        replayed = step(one_hot_rows(classes, len(rows[0])))
+        replayed.backward()
+        compiled = ([z.grad for z in every_logit], replayed.data)
+        for z in every_logit:
+            z.grad = 0.0
+        interpreted = cross_entropy(logits, classes)
+        interpreted.backward()
+        assert compiled == ([z.grad for z in every_logit], interpreted.data)
+    assert step.trace_count == 1
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: one_hot_rows([0, 3], 3), "target 3 at position 1 is not a class index 0 .. 2"),
+    (lambda: cross_entropy_one_hot([[0.0, 1.0]], [[1.0]]), "a row of 2 numbers"),
+    (lambda: cross_entropy_one_hot([[0.0, 1.0]], [1]), "a row of 2 numbers"),
+])
+def test_bad_one_hot_targets_are_named(call, message: str) -> None:
+    with pytest.raises((TypeError, ValueError), match=message):
+        call()

@@ -100,8 +100,11 @@ def test_minibatches_cover_every_row_once_per_pass() -> None:
         return mse(outputs, targets)
 
     model = Neuron(1, activation="linear")
+    # compile=False: the loss records what it is given at every step, and a compiled
+    # step runs the loss function only while tracing (this test is about the batches).
     fit(model, X, [float(i) for i in range(10)], recording_loss,
-        SGD(model.parameters(), lr=0.0), steps=6, batch_size=4, progress=False)
+        SGD(model.parameters(), lr=0.0), steps=6, batch_size=4, progress=False,
+        compile=False)
     # batches of 4, 4, then the 2 left over, then a fresh shuffle
     assert sorted(seen[:10]) == [float(i) for i in range(10)]
     assert sorted(seen[10:20]) == [float(i) for i in range(10)]
@@ -120,7 +123,10 @@ def test_a_nan_loss_stops_training_naming_the_step_and_the_last_finite_loss() ->
     optimizer = SGD(model.parameters(), lr=0.1)
     with pytest.raises(TrainingDiverged, match=r"became nan at step 3: the last finite "
                                                r"loss was [0-9.e-]+ at step 2") as caught:
-        fit(model, X, y, loss_that_breaks, optimizer, steps=10, progress=False)
+        # compile=False: the loss turns NaN at its 4th call, and a compiled step calls it
+        # only while tracing; the compiled path's divergence has its own test below.
+        fit(model, X, y, loss_that_breaks, optimizer, steps=10, progress=False,
+            compile=False)
     assert caught.value.step == 3
     assert len(caught.value.history.loss) == 3
     assert caught.value.history.loss[-1] > 0
@@ -233,8 +239,10 @@ def train_and_interrupt(interrupt_at: int, action, steps: int = 6, record: int |
             model.b.action = action
         return mse(outputs, targets)
 
+    # compile=False: the loss function arms the interrupt at a given call, and a compiled
+    # step calls it only while tracing. The compiled path's Ctrl-C has its own test below.
     history = fit(model, [[1.0], [2.0]], [1.0, -1.0], loss, optimizer, steps=steps,
-                  progress=False, record=record)
+                  progress=False, record=record, compile=False)
     return history, model, optimizer
 
 
@@ -466,3 +474,101 @@ def test_live_outside_a_notebook_says_so_and_shows_the_progress_lines(
     assert "step 3/3" in capsys.readouterr().err
     with pytest.raises(TypeError, match=r"fit\(live=...\) must be True or False"):
         recorded_run(3, record=None, live="yes")
+
+
+# ---- the compiled step (fit's default) ---------------------------------------------------------
+def spy_on_jit(monkeypatch: pytest.MonkeyPatch) -> list:
+    """The compiled steps fit makes, kept to count their traces."""
+    made = []
+
+    def keeping(function, *args, **options):
+        made.append(nn.train.autograd_jit(function, *args, **options))
+        return made[-1]
+
+    monkeypatch.setattr(nn.train, "jit", keeping)
+    return made
+
+
+def test_a_compiled_loss_runs_its_python_only_while_tracing(monkeypatch) -> None:
+    compiled = spy_on_jit(monkeypatch)
+    calls = []
+
+    def counted(outputs: list[Value], targets: list[float]) -> Value:
+        calls.append(1)
+        return mse(outputs, targets)
+
+    model = Neuron(1, activation="linear", seed=0)
+    history = fit(model, [[1.0], [2.0]], [1.0, -1.0], counted,
+                  SGD(model.parameters(), lr=0.1), steps=10, progress=False)
+    assert len(history) == 10 and len(calls) == 1 and compiled[0].trace_count == 1
+    fit(model, [[1.0], [2.0]], [1.0, -1.0], counted, SGD(model.parameters(), lr=0.1),
+        steps=10, progress=False, compile=False)
+    assert len(calls) == 11  # the off switch: the loss runs at every step
+
+
+def cross_entropy_run(compile: bool) -> tuple[MLP, object]:
+    X, y = spirals(60, classes=3, seed=1)
+    model = MLP(2, [8, 3], seed=2)
+    history = fit(model, X, y, cross_entropy, Adam(model.parameters(), lr=0.05), steps=12,
+                  batch_size=16, progress=False, compile=compile)
+    return model, history
+
+
+def test_cross_entropy_on_minibatches_traces_once_per_batch_size(monkeypatch) -> None:
+    interpreted_model, interpreted = cross_entropy_run(compile=False)
+    compiled = spy_on_jit(monkeypatch)
+    compiled_model, history = cross_entropy_run(compile=True)
+    # batches of 16, 16, 16 and the 12 left over: two shapes, whatever the labels are
+    assert compiled[0].trace_count == 2
+    assert history.loss == interpreted.loss and history.accuracy == interpreted.accuracy
+    assert compiled_model.state_dict() == interpreted_model.state_dict()  # bit for bit
+
+
+@pytest.mark.parametrize("action, steps_done", [(raise_interrupt, 3), (press_ctrl_c, 4)])
+def test_ctrl_c_in_a_compiled_update_is_never_half_a_step(
+        action, steps_done: int, monkeypatch, capsys: pytest.CaptureFixture[str]) -> None:
+    compiled = spy_on_jit(monkeypatch)
+    model, optimizer = wired_neuron()
+    updates = []
+
+    def at_the_fourth_update() -> None:  # b's .data is set once per update
+        updates.append(1)
+        if len(updates) == 4:
+            action()
+        else:
+            model.b.action = at_the_fourth_update
+
+    model.b.action = at_the_fourth_update
+    history = fit(model, [[1.0], [2.0]], [1.0, -1.0], mse, optimizer, steps=6,
+                  progress=False)
+    assert compiled[0].trace_count == 1  # the steps were replays
+    assert history.interrupted_at == steps_done == len(history)
+    weights, state = trained_for(steps_done)
+    assert model.state_dict() == weights and optimizer.snapshot().state == state
+    capsys.readouterr()
+
+
+def test_a_compiled_step_that_overflows_stops_with_the_weights_from_before(
+        monkeypatch) -> None:
+    compiled = spy_on_jit(monkeypatch)
+    model = Neuron(1, activation="linear", seed=0)
+    # step 2's update makes w huge but finite; step 3's forward pass overflows
+    optimizer = SGD(model.parameters(), lr=lambda k: 1e200 if k == 2 else 0.01)
+    with pytest.raises(TrainingDiverged, match=r"the loss became inf .*at step 3") as caught:
+        fit(model, [[3.0]], [1.0], mse, optimizer, steps=6, progress=False)
+    assert caught.value.step == 3 and len(caught.value.history) == 3
+    assert compiled[0].trace_count == 1
+    assert all(math.isfinite(p.data) for p in model.parameters())
+
+
+def test_a_compiled_update_that_makes_a_parameter_non_finite_is_undone(monkeypatch) -> None:
+    compiled = spy_on_jit(monkeypatch)
+    model = Neuron(1, activation="linear", seed=0)
+    optimizer = SGD(model.parameters(), lr=lambda k: 1e308 if k == 3 else 0.01)
+    with pytest.raises(TrainingDiverged, match=r"the update made .* at step 3") as caught:
+        fit(model, [[3.0]], [1e10], mse, optimizer, steps=6, progress=False)
+    assert compiled[0].trace_count == 1 and len(caught.value.history) == 3
+    replay = Neuron(1, activation="linear", seed=0)
+    fit(replay, [[3.0]], [1e10], mse, SGD(replay.parameters(), lr=0.01), steps=3,
+        progress=False, compile=False)
+    assert model.state_dict() == replay.state_dict()  # the step is undone whole
