@@ -532,6 +532,43 @@ def test_the_explorer_draws_a_compiled_step(tmp_path):
     assert "tanh" in text and str(page).endswith("graph.html")
 
 
+def a_replayed_tanh_step() -> tuple[Value, object, float]:
+    """A step compiled and replayed with a new number: (its weight, its result, the
+    number it had when traced)."""
+    w = Value(0.5, "w", kind="parameter")
+    step = jit(lambda: (w * 3.0).tanh())
+    traced = step().data
+    w.data = 0.2
+    loss = step()
+    loss.backward()
+    return w, loss, traced
+
+
+def test_explore_takes_a_compiled_result_itself_and_shows_its_latest_numbers(tmp_path):
+    import viz
+    from viz.style import format_number
+
+    w, loss, traced = a_replayed_tanh_step()
+    gradient = w.grad
+    viz.explore(loss, tmp_path / "step.html")
+    text = (tmp_path / "step.html").read_text()
+    assert format_number(math.tanh(0.6)) in text and format_number(traced) not in text
+    assert w.grad == gradient  # drawing added nothing
+
+
+def test_render_takes_a_compiled_result_itself_with_numbers_and_gradients(tmp_path):
+    import viz
+    from viz.style import format_number
+
+    w, loss, traced = a_replayed_tanh_step()
+    viz.render(loss, tmp_path / "step.svg")
+    svg = (tmp_path / "step.svg").read_text()
+    assert format_number(math.tanh(0.6)) in svg and format_number(traced) not in svg
+    assert format_number(w.grad) in svg  # d loss / d w, as after backward()
+    with pytest.raises(TypeError, match="render takes a Value"):
+        viz.render(object(), tmp_path / "nothing.svg")
+
+
 def test_your_own_primitive_is_replayed_through_its_own_functions():
     from autograd import primitive, sigmoid
 

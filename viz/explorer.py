@@ -47,6 +47,7 @@ from viz.graph import (
     MAX_NODES,
     arrow_id,
     check_size,
+    drawn_root,
     graph_of,
     group_lines,
     op_arrow_id,
@@ -73,6 +74,9 @@ def explore(root: Value, path: str | os.PathLike | None = None, collapse: str | 
             max_nodes: int = MAX_NODES) -> SavedFile | ExplorerPage:
     """The explorer page for the graph of root, written to path (an .html file).
 
+    root: a Value, or what a compiled step (autograd.jit) returned: its traced graph is
+    drawn with the latest numbers.
+
     Returns path as a SavedFile (a pathlib.Path). With no path nothing is written and it
     returns an ExplorerPage holding the page. In Jupyter either one, as a cell's value,
     shows the page working inline (see viz/notebook.py).
@@ -87,6 +91,7 @@ def explore(root: Value, path: str | os.PathLike | None = None, collapse: str | 
         says how to make it smaller. Without Graphviz (system dot or blameflow[wasm]) it
         raises RendererNotFoundError, which says how to install one; no file is written.
     """
+    root = drawn_root(root)  # a compiled step's result: its traced graph
     if not isinstance(root, Value):
         raise TypeError(f"explore takes a Value (the output of your computation), "
                         f"got {type(root).__name__}")

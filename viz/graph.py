@@ -22,6 +22,7 @@ What the picture shows, left to right as the forward pass ran:
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import graphviz
 
@@ -70,6 +71,8 @@ def draw_graph(root: Value, show_grads: bool | None = None, collapse: str | None
                max_nodes: int = MAX_NODES, legend: bool = True) -> BlameGraph:
     """The graph of everything root depends on, as a graphviz.Digraph laid out left to right.
 
+    root: a Value, or what a compiled step (autograd.jit) returned (drawn_root).
+
     show_grads: None (default) shows gradients once root.backward() has run (root's grad
         is nonzero), "-" before; True or False forces it.
     collapse: None draws every Value; "neuron" or "layer" draws each scope made by nn
@@ -80,10 +83,21 @@ def draw_graph(root: Value, show_grads: bool | None = None, collapse: str | None
         naming a folding that fits, instead of leaving Graphviz busy for minutes.
     legend: add a strip under the picture explaining colours, widths and borders.
     """
-    description = describe_graph(root, show_grads)
+    description = describe_graph(drawn_root(root), show_grads)
     folded = fold(description, collapse)
     check_size(folded, max_nodes, collapse, description)
     return graph_of(folded, legend=legend)
+
+
+def drawn_root(root: Any) -> Any:
+    """The Value to draw for root: a compiled step's result (what a step made by
+    autograd.jit returns: not a Value, but its .graph() rebuilds the traced graph as
+    Values with the latest numbers and gradients) is drawn as that graph; anything else
+    is left as it is, for the caller's own check."""
+    rebuild = getattr(root, "graph", None)
+    if not isinstance(root, Value) and callable(rebuild):
+        return rebuild()
+    return root
 
 
 # ---- size: what Graphviz's layout time depends on ----------------------------------------

@@ -28,7 +28,7 @@ from autograd import Value
 from viz.backends import FORMATS, render_source
 from viz.errors import RendererNotFoundError
 from viz.files import write_atomically
-from viz.graph import draw_graph
+from viz.graph import draw_graph, drawn_root
 from viz.notebook import SavedFile
 
 Drawable = Value | graphviz.Digraph | graphviz.Graph | graphviz.Source
@@ -37,8 +37,9 @@ Drawable = Value | graphviz.Digraph | graphviz.Graph | graphviz.Source
 def render(root_or_graph: Drawable, path: str | os.PathLike, **draw_options: Any) -> SavedFile:
     """Write the picture to path; the suffix picks the format (.svg, .png or .pdf).
 
-    root_or_graph: a Value (drawn with draw_graph(root, **draw_options) first) or a graph
-        already drawn (draw_graph's result, or any graphviz graph).
+    root_or_graph: a Value (drawn with draw_graph(root, **draw_options) first; also what
+        a compiled step, autograd.jit, returned) or a graph already drawn (draw_graph's
+        result, or any graphviz graph).
     Returns the path written (a Path; in Jupyter, the picture). Without a renderer for
     this format it writes the graph's DOT source next to path (same name, .dot) and
     raises RendererNotFoundError, which says how to install one.
@@ -67,6 +68,7 @@ def _format_of(path: Path) -> str:
 
 
 def _dot_source(root_or_graph: Drawable, draw_options: dict[str, Any]) -> str:
+    root_or_graph = drawn_root(root_or_graph)  # a compiled step's result: its traced graph
     if isinstance(root_or_graph, Value):
         return draw_graph(root_or_graph, **draw_options).source
     if isinstance(root_or_graph, (graphviz.Digraph, graphviz.Graph, graphviz.Source)):
