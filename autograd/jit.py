@@ -725,13 +725,17 @@ def _find_loops(graph: _Graph) -> dict[int, _Loop]:
             parents[id(child)] += 1
     guarded = {id(g.node) for g in graph.guards} | {
         id(g.other) for g in graph.guards if isinstance(g.other, Node)}
-    loops = {}
-    for node in graph.nodes:
-        if node._op is SUM and len(node._children) >= SMALLEST_LOOP:
+    # From the root down: a sum inside a sample of a loop already found is written in
+    # that loop's body (and looking at it would walk the sample's graph once more).
+    found, inside_a_loop = [], set()
+    for node in reversed(graph.nodes):
+        if (node._op is SUM and len(node._children) >= SMALLEST_LOOP
+                and id(node) not in inside_a_loop):
             loop = _as_loop(node, graph, parents, guarded)
             if loop is not None:
-                loops[id(node)] = loop
-    return loops
+                found.append(loop)
+                inside_a_loop.update(id(n) for sample in loop.samples for n in sample)
+    return {id(loop.sum_node): loop for loop in reversed(found)}  # in creation order
 
 
 def _as_loop(sum_node: Node, graph: _Graph, parents: Counter, guarded: set) -> _Loop | None:
