@@ -1,0 +1,219 @@
+"""Digits: seconds per epoch and time to 95% test accuracy, compiled and not.
+
+The set-up of the digits lesson (demos/digits.py): scikit-learn's 8x8 digits, 1,437
+training and 360 test images, MLP(64, [32, 10]) relu, softmax cross-entropy, Adam on
+minibatches of 32 (45 steps an epoch), learning rate 0.02 falling linearly to a tenth
+over EPOCHS epochs. The contenders:
+
+  fit interpreted  nn.fit(..., compile=False): the graph built at every step
+  fit compiled     nn.fit(...) as it ships (compile=True): traced once per batch size
+  jit              the learner's loop, [model(x) for x in rows] and cross_entropy_one_hot,
+                   wrapped in autograd.jit
+  jit vectorised   the same with jit(..., vectorize=True) (NumPy)
+  floor            hand-written plain-Python floats: forward, backward and Adam for this
+                   network (gradients checked against blameflow's to 1e-12 first)
+
+Times are CPU seconds of this process (time.process_time), not wall clock: the machine
+is shared, and CPU time does not count the time other work held the core. An epoch's
+time is the difference between training EPOCHS epochs and one epoch, divided by
+EPOCHS - 1, so a compiled contender's tracing (in its first epoch) is left out of it and
+reported as "first epoch". Time to 95%: the CPU time of training up to the end of the
+first epoch after which test accuracy is at least 95% (evaluation untimed).
+
+Run: python benchmarks/digits.py
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from autograd.jit import jit  # noqa: E402
+from demos.digits import split  # noqa: E402
+from nn import MLP, Adam, accuracy, cross_entropy, fit, predict  # noqa: E402
+from nn.losses import cross_entropy_one_hot, one_hot_rows  # noqa: E402
+
+EPOCHS = 4
+BATCH = 32
+LEARNING_RATE = 0.02
+TARGET = 0.95
+X_TRAIN, Y_TRAIN, X_TEST, Y_TEST = split()
+STEPS_PER_EPOCH = math.ceil(len(X_TRAIN) / BATCH)
+TOTAL_STEPS = STEPS_PER_EPOCH * EPOCHS
+
+
+def schedule(k: int) -> float:
+    return LEARNING_RATE * (1 - 0.9 * k / TOTAL_STEPS)
+
+
+def batches(epochs: int) -> list[list[int]]:
+    """The same shuffled minibatches for every contender (fit's own order is its seed's)."""
+    rng, order, found = random.Random(0), list(range(len(X_TRAIN))), []
+    for _ in range(epochs):
+        rng.shuffle(order)
+        found += [order[i:i + BATCH] for i in range(0, len(order), BATCH)]
+    return found
+
+
+# ---- the contenders: each trains a fresh model for some epochs, returns it ----------------
+def fit_run(compile: bool) -> Any:
+    def train(epochs: int) -> MLP:
+        model = MLP(64, [32, 10], seed=0)
+        fit(model, X_TRAIN, Y_TRAIN, cross_entropy, Adam(model.parameters(), lr=schedule),
+            steps=STEPS_PER_EPOCH * epochs, batch_size=BATCH, progress=False,
+            compile=compile)
+        return model
+    return train
+
+
+def jit_run(vectorize: bool) -> Any:
+    def train(epochs: int) -> MLP:
+        model = MLP(64, [32, 10], seed=0)
+        parameters = model.parameters()
+        optimizer = Adam(parameters, lr=schedule)
+        step = jit(lambda rows, targets: cross_entropy_one_hot(
+            [model(x) for x in rows], targets), vectorize=vectorize)
+        for indices in batches(epochs):
+            loss = step([X_TRAIN[i] for i in indices],
+                        one_hot_rows([Y_TRAIN[i] for i in indices], 10))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return model
+    return train
+
+
+class Floor:
+    """MLP(64, [32, 10]) in plain floats: W1[j][i], b1[j], W2[k][j], b2[k]; Adam."""
+
+    def __init__(self, model: MLP) -> None:
+        layers = model.layers
+        self.W1 = [[w.data for w in n.w] for n in layers[0].neurons]
+        self.b1 = [n.b.data for n in layers[0].neurons]
+        self.W2 = [[w.data for w in n.w] for n in layers[1].neurons]
+        self.b2 = [n.b.data for n in layers[1].neurons]
+        size = sum(len(r) + 1 for r in self.W1 + self.W2)
+        self.m, self.v, self.t = [0.0] * size, [0.0] * size, 0
+
+    def gradients(self, rows: list[list[float]], classes: list[int]) -> tuple[float, list]:
+        """Mean cross-entropy and its gradients, in named_parameters() order."""
+        W1, b1, W2, b2 = self.W1, self.b1, self.W2, self.b2
+        gW1 = [[0.0] * len(r) for r in W1]
+        gb1 = [0.0] * len(b1)
+        gW2 = [[0.0] * len(r) for r in W2]
+        gb2 = [0.0] * len(b2)
+        total, n = 0.0, len(rows)
+        for x, c in zip(rows, classes):
+            h = [max(0.0, sum(w * xi for w, xi in zip(r, x)) + b) for r, b in zip(W1, b1)]
+            z = [sum(w * hj for w, hj in zip(r, h)) + b for r, b in zip(W2, b2)]
+            m = max(z)
+            e = [math.exp(zk - m) for zk in z]
+            s = sum(e)
+            total += math.log(s) + m - z[c]
+            dz = [(ek / s - (k == c)) / n for k, ek in enumerate(e)]
+            for k, d in enumerate(dz):
+                row = gW2[k]
+                for j, hj in enumerate(h):
+                    row[j] += d * hj
+                gb2[k] += d
+            for j, hj in enumerate(h):
+                if hj > 0.0:
+                    d = sum(W2[k][j] * dz[k] for k in range(len(dz)))
+                    row = gW1[j]
+                    for i, xi in enumerate(x):
+                        row[i] += d * xi
+                    gb1[j] += d
+        flat = [g for r, b in zip(gW1, gb1) for g in (*r, b)]
+        flat += [g for r, b in zip(gW2, gb2) for g in (*r, b)]
+        return total / n, flat
+
+    def step(self, rows: list[list[float]], classes: list[int], lr: float) -> None:
+        _, grads = self.gradients(rows, classes)
+        self.t += 1
+        b1, b2 = 0.9, 0.999
+        c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
+        k = 0
+        for weights, biases in ((self.W1, self.b1), (self.W2, self.b2)):
+            for j, row in enumerate(weights):
+                for i in range(len(row) + 1):
+                    g = grads[k]
+                    self.m[k] = b1 * self.m[k] + (1 - b1) * g
+                    self.v[k] = b2 * self.v[k] + (1 - b2) * g * g
+                    change = lr * (self.m[k] / c1) / (math.sqrt(self.v[k] / c2) + 1e-8)
+                    if i < len(row):
+                        row[i] -= change
+                    else:
+                        biases[j] -= change
+                    k += 1
+
+    def predict(self, rows: list[list[float]]) -> list[list[float]]:
+        found = []
+        for x in rows:
+            h = [max(0.0, sum(w * xi for w, xi in zip(r, x)) + b)
+                 for r, b in zip(self.W1, self.b1)]
+            found.append([sum(w * hj for w, hj in zip(r, h)) + b
+                          for r, b in zip(self.W2, self.b2)])
+        return found
+
+
+def floor_run(epochs: int) -> Floor:
+    floor = Floor(MLP(64, [32, 10], seed=0))
+    for k, indices in enumerate(batches(epochs)):
+        floor.step([X_TRAIN[i] for i in indices], [Y_TRAIN[i] for i in indices], schedule(k))
+    return floor
+
+
+def check_floor() -> float:
+    """The largest difference between the floor's and blameflow's loss and gradients."""
+    model = MLP(64, [32, 10], seed=0)
+    rows, classes = X_TRAIN[:BATCH], Y_TRAIN[:BATCH]
+    loss = cross_entropy(model.forward_batch(rows), classes)
+    loss.backward()
+    floor_loss, grads = Floor(model).gradients(rows, classes)
+    worst = max(abs(g - p.grad) for g, p in zip(grads, model.parameters()))
+    return max(worst, abs(floor_loss - loss.data))
+
+
+def cpu(train: Any, epochs: int) -> tuple[float, Any]:
+    start = time.process_time()
+    trained = train(epochs)
+    return time.process_time() - start, trained
+
+
+def test_accuracy(trained: Any) -> float:
+    outputs = trained.predict(X_TEST) if isinstance(trained, Floor) else predict(
+        trained, X_TEST)
+    return accuracy(outputs, Y_TEST)
+
+
+def main() -> None:
+    print(f"floor checked against blameflow: largest difference {check_floor():.2g}")
+    contenders = {"fit interpreted": fit_run(False), "fit compiled": fit_run(True),
+                  "jit": jit_run(False), "floor": floor_run}
+    try:
+        import numpy  # noqa: F401
+        contenders["jit vectorised"] = jit_run(True)
+    except ImportError:
+        print("jit vectorised: skipped (pip install numpy)")
+    print(f"| contender | first epoch (s) | s/epoch | epochs to {TARGET:.0%} | "
+          f"s to {TARGET:.0%} | test accuracy after {EPOCHS} |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, train in contenders.items():
+        first, _ = cpu(train, 1)
+        whole, trained = cpu(train, EPOCHS)
+        per_epoch = (whole - first) / (EPOCHS - 1)
+        reached = next((e for e in range(1, EPOCHS + 1)
+                        if test_accuracy(train(e)) >= TARGET), None)
+        seconds = "-" if reached is None else f"{first + per_epoch * (reached - 1):.2f}"
+        print(f"| {name} | {first:.2f} | {per_epoch:.2f} | {reached or '-'} | {seconds} | "
+              f"{test_accuracy(trained):.1%} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
