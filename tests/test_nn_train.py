@@ -572,3 +572,11 @@ def test_a_compiled_update_that_makes_a_parameter_non_finite_is_undone(monkeypat
     fit(replay, [[3.0]], [1e10], mse, SGD(replay.parameters(), lr=0.01), steps=3,
         progress=False, compile=False)
     assert model.state_dict() == replay.state_dict()  # the step is undone whole
+
+
+def test_a_bad_class_label_gets_cross_entropys_own_message_on_the_compiled_path() -> None:
+    model = MLP(2, [3], seed=0)
+    with pytest.raises(ValueError, match=r"cross_entropy: target 3 at position 1 is not a "
+                                         r"class index 0 \.\. 2"):
+        fit(model, [[0.0, 1.0], [1.0, 0.0]], [0, 3], cross_entropy,
+            SGD(model.parameters(), lr=0.1), steps=2, progress=False)
