@@ -34,7 +34,7 @@ from autograd.primitives import ARITHMETIC_ERRORS
 
 
 def reverse_sweep(root: Node, create_graph: bool = False) -> dict[Node, Any]:
-    """d root / d node for every node root depends on (through a varying leaf).
+    """d root / d node for every node root depends on that needs a gradient.
 
     The chain rule, with y = root: start from dy/dy = 1; then, parents before children,
     take each node's finished gradient dy/dnode, multiply it by the local derivative
@@ -43,6 +43,9 @@ def reverse_sweep(root: Node, create_graph: bool = False) -> dict[Node, Any]:
     where its local derivative is infinite (the sqrt node of 0 * sqrt(x) at x = 0) that
     keeps the limit, 0.
 
+    Only a node that depends on an input or a parameter gets a gradient (PyTorch's
+    requires_grad): a constant, and a node computed from constants alone, gets none.
+
     create_graph=False: the gradients are floats. create_graph=True: the rules run on
     the nodes themselves, so each gradient is a Value with a graph of its own, which
     can be differentiated again (second derivatives: grad(grad(f))); no node is skipped
@@ -50,14 +53,17 @@ def reverse_sweep(root: Node, create_graph: bool = False) -> dict[Node, Any]:
     """
     order = topological_order(root)        # every node after its children
     refuse_stale(order)                    # built from the numbers the leaves hold now?
-    varying = varying_nodes(order)         # constants need no gradient
-    grads: dict[Node, Any] = {root: 1.0}  # the seed: dy/dy = 1
+    # Nothing could change a constant, so asking how y changes with it has no use: these
+    # nodes get no gradient. local_derivatives gives partials for the other children
+    # only, and a root made from constants alone is not even seeded.
+    no_gradient = constant_nodes(order)
+    grads: dict[Node, Any] = {} if root in no_gradient else {root: 1.0}  # the seed: dy/dy = 1
     with enable_grad() if create_graph else no_grad():
         for node in reversed(order):       # every node before its children
             upstream = grads.get(node, 0.0)  # dy/dnode: every parent has added its share
             if not upstream and not create_graph:
                 continue  # nothing flows through this node: see the docstring
-            for child, local in local_derivatives(node, varying, create_graph):
+            for child, local in local_derivatives(node, no_gradient, create_graph):
                 share = upstream * local   # the chain rule: dy/dnode * dnode/dchild
                 grads[child] = grads[child] + share if child in grads else share
     return grads
@@ -68,8 +74,9 @@ def gradients(root: Node, wrt: Sequence[Node], create_graph: bool = False) -> li
     reverse_sweep(), without touching any node's .grad.
 
     With create_graph=True each gradient is a Value: this is how grad(grad(f)) gets
-    second derivatives. Only partials that reach a varying leaf are computed (see
-    local_derivatives), so a gradient's graph holds no dead branches.
+    second derivatives. Only partials that reach an input or a parameter are computed (see
+    local_derivatives), so a gradient's graph holds no dead branches. A constant in wrt
+    gets 0.0: it needs no gradient (see reverse_sweep).
     """
     found = reverse_sweep(root, create_graph)
     return [found.get(w, 0.0) for w in wrt]
@@ -99,22 +106,33 @@ def topological_order(root: Node) -> list[Node]:
     return nodes
 
 
-def varying_nodes(order: Sequence[Node]) -> set[Node]:
-    """The nodes of `order` (children before parents) that depend on a leaf which is not a
-    constant: the only ones whose gradient can matter. A constant, and a node computed from
-    constants alone (the `y - 1` inside the rule of x ** y), needs no gradient.
+def constant_nodes(order: Sequence[Node]) -> set[Node]:
+    """The nodes of `order` (children before parents) that need no gradient, as a tensor
+    with requires_grad=False in PyTorch: each constant leaf, and each node computed from
+    such nodes alone (the `y - 1` inside the rule of x ** y for a constant y). Every other
+    node depends on an input or a parameter. A node left out of `order` counts as one that
+    needs a gradient, so the constants and computed nodes are enough (the fast sweep's case).
     """
-    varying = set()
+    no_gradient: set[Node] = set()
+    made_from_them_alone = no_gradient.issuperset  # every child needs no gradient?
     for node in order:
         children = node._children
-        if any(child in varying for child in children) if children else node._kind != "constant":
-            varying.add(node)
-    return varying
+        if made_from_them_alone(children) if children else node._kind == "constant":
+            no_gradient.add(node)
+    return no_gradient
 
 
-def local_derivatives(node: Node, varying: set[Node],
+def varying_nodes(order: Sequence[Node]) -> set[Node]:
+    """The nodes of `order` (children before parents) that need a gradient: all but
+    constant_nodes(order). Only these are given one, by either sweep."""
+    no_gradient = constant_nodes(order)
+    return {node for node in order if node not in no_gradient}
+
+
+def local_derivatives(node: Node, no_gradient: set[Node],
                       on_nodes: bool = False) -> list[tuple[Node, Any]]:
-    """(child, d node / d child) for each child of node that is in `varying` ([] for a leaf).
+    """(child, d node / d child) for each child of node not in `no_gradient` (the nodes
+    constant_nodes() finds); [] for a leaf.
 
     The rule reads the numbers the graph was built from, or with on_nodes=True the nodes
     themselves (the gradient then gets a graph of its own). An op with a rule per input
@@ -124,7 +142,7 @@ def local_derivatives(node: Node, varying: set[Node],
     DomainError naming the op, the values and the nodes.
     """
     op, children = node._op, node._children
-    needed = [i for i, child in enumerate(children) if child in varying]
+    needed = [i for i, child in enumerate(children) if child not in no_gradient]
     if not needed:
         return []
     if on_nodes:

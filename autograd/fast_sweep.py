@@ -16,7 +16,11 @@ removes, and what each costs in reverse_sweep:
   and sub's constant partials are not computed at all, and a dot node reads the inputs'
   numbers it saved in the forward pass;
 - the cyclic garbage collector's scans of the graph, which leaves holding gradients from
-  an earlier call would set off (see collector_paused).
+  an earlier call would set off (see collector_paused);
+- the check "does this child need a gradient?" on every edge: shares flow into constants
+  too, and only where the graph has constants are those nodes found (constant_nodes) and
+  set back to 0.0 at the end. Nothing that needs a gradient is computed from them, so
+  the other nodes' numbers are the same.
 
 What it adds, for backward()'s contract: leaves accumulate across calls (PyTorch's
 semantics), a failed sweep puts every .grad back as it was, and threads take turns.
@@ -28,12 +32,11 @@ import threading
 
 from autograd.backward import (
     collector_paused,
+    constant_nodes,
     creation_number,
     local_derivatives,
     reachable,
     refuse_stale,
-    topological_order,
-    varying_nodes,
 )
 from autograd.node import Node
 from autograd.primitives import ARITHMETIC_ERRORS
@@ -72,9 +75,15 @@ def _backward(root: Node, grad: float) -> None:
     token = object()
     computed: list[Node] = []
     held: list[tuple[Node, float]] = []
+    constants: list[Node] = []
     try:
-        _prepare_sweep(root, token, computed, held)
-        _sweep(root, grad, computed)
+        made_from_constants = _prepare_sweep(root, token, computed, held, constants)
+        _sweep(root, grad, computed, constants)
+        # A constant needs no gradient (reverse_sweep's rule): drop the shares it got, and
+        # those of nodes computed from constants alone, if there can be any.
+        no_gradient = _no_gradient(constants, computed) if made_from_constants else constants
+        for node in no_gradient:
+            node.grad = 0.0
         # Leaves accumulate: this call's sum, then what they held before. Intermediate
         # nodes keep this call's gradient only.
         for node, before in held:
@@ -86,7 +95,13 @@ def _backward(root: Node, grad: float) -> None:
         raise
 
 
-def _sweep(root: Node, grad: float, computed: list[Node]) -> None:
+def _no_gradient(constants: list[Node], computed: list[Node]) -> set[Node]:
+    """The constant leaves found, and the computed nodes (in reverse creation order) made
+    from constants alone: the nodes constant_nodes finds."""
+    return constant_nodes([*constants, *reversed(computed)])
+
+
+def _sweep(root: Node, grad: float, computed: list[Node], constants: list[Node]) -> None:
     """reverse_sweep's loop, with each node's gradient kept in its own .grad.
 
     computed: every computed node below root, root included (leaves pass nothing on, so
@@ -97,7 +112,7 @@ def _sweep(root: Node, grad: float, computed: list[Node]) -> None:
     if computed:
         refuse_stale(computed, computed[-1]._serial)  # the last is the oldest
     root.grad = grad
-    varying = None  # found only if a rule fails: see below
+    no_gradient = None  # found only if a rule fails: see below
     # An iterator, so that after a failed rule the loop goes on from the next node. (The
     # try sits outside the loop: even an exception-free try costs something per pass.)
     remaining = iter(computed)
@@ -132,40 +147,54 @@ def _sweep(root: Node, grad: float, computed: list[Node]) -> None:
             # A partial is infinite or not real at `node` (x ** 2 at x = -3 asks log(-3) for
             # d/dy). Nothing was added yet. Only the inputs that need a gradient matter:
             # ask for their partials alone; if one of those fails, that is the error.
-            if varying is None:
-                varying = varying_nodes(topological_order(root))
-            for child, partial in local_derivatives(node, varying):
+            if no_gradient is None:
+                no_gradient = _no_gradient(constants, computed)
+            for child, partial in local_derivatives(node, no_gradient):
                 child.grad += upstream * partial
 
 
 def _prepare_sweep(root: Node, token: object, computed: list[Node],
-                   held: list[tuple[Node, float]]) -> None:
+                   held: list[tuple[Node, float]], constants: list[Node]) -> bool:
     """Find every node below root, and set aside and zero every gradient it holds.
 
-    Fills computed (the computed nodes) and held ((node, its gradient before) for each
-    node that held one), each node once, found breadth first. Like reachable(), but it
-    marks each node with `token` instead of keeping a set (an attribute check is cheaper
-    than hashing), and it does the zeroing on the way instead of in extra passes. A node
+    Fills computed (the computed nodes), held ((node, its gradient before) for each
+    node that held one) and constants (the constant leaves), each node once, found
+    breadth first; says whether some computed node has constant leaves as its only
+    children (without one, no node is computed from constants alone). Like reachable(),
+    but it marks each node with `token` instead of keeping a set (an attribute check is
+    cheaper than hashing), and it does the zeroing on the way instead of in extra passes. A node
     that holds 0.0 (every node of a fresh graph, every leaf after zero_grad()) is already
     where its fresh sum must start, and needs no setting aside.
     """
     root._visit = token
     if root._children:
         computed.append(root)
-    elif root.grad:
-        held.append((root, root.grad))  # a lone leaf: backward() sets it, then adds this
+    else:
+        if root.grad:
+            held.append((root, root.grad))  # a lone leaf: backward() sets it, then adds this
+        if root._kind == "constant":
+            constants.append(root)
+    made_from_constants = False
     for node in computed:
         if node.grad:
             held.append((node, node.grad))
             node.grad = 0.0
-        for child in node._children:
+        children = node._children
+        # Most first children are no constant, and the test stops there.
+        if children[0]._kind == "constant" and not made_from_constants:
+            made_from_constants = all(child._kind == "constant" for child in children)
+        for child in children:
             if child._visit is not token:
                 child._visit = token
                 if child._children:
                     computed.append(child)
-                elif child.grad:
-                    held.append((child, child.grad))
-                    child.grad = 0.0
+                else:
+                    if child.grad:
+                        held.append((child, child.grad))
+                        child.grad = 0.0
+                    if child._kind == "constant":
+                        constants.append(child)
+    return made_from_constants
 
 
 def _undo(root: Node, token: object, held: list[tuple[Node, float]]) -> None:

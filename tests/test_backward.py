@@ -4,6 +4,7 @@ fast sweep giving the reference sweep's numbers."""
 from __future__ import annotations
 
 import gc
+import math
 import sys
 import weakref
 
@@ -11,8 +12,9 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from autograd import Value, gradients, topological_order
-from autograd.backward import reverse_sweep
+import autograd
+from autograd import Value, grad, gradients, topological_order
+from autograd.backward import constant_nodes, reverse_sweep
 from autograd.testing import Expression, expressions_with_inputs
 
 
@@ -179,10 +181,10 @@ def assert_sweeps_agree(root, leaves):
     for leaf in leaves:
         leaf.grad = 0.0
     root.backward()
-    for node in reference:
-        assert node.grad.hex() == (0.0 + reference[node]).hex(), (node, reference[node])
-    for leaf in leaves:
-        assert leaf.grad.hex() == (0.0 + reference.get(leaf, 0.0)).hex()
+    # Every node, those the reference gives no gradient (constants) included.
+    for node in topological_order(root):
+        expected = 0.0 + reference.get(node, 0.0)
+        assert node.grad.hex() == expected.hex(), (node, expected)
 
 
 def _var(index):
@@ -214,3 +216,89 @@ def test_gradients_are_the_reference_sweeps_numbers():
     out = (x * y + x).tanh() * x
     found = reverse_sweep(out)
     assert gradients(out, [x, y]) == [found[x], found[y]]
+
+
+# ---- constants get no gradient (PyTorch: requires_grad=False gets none) ---------------------
+def made_from_constants_alone(node):
+    """A constant leaf, or a node every leaf below which is a constant (found without the
+    engine's constant_nodes)."""
+    return all(leaf.kind == "constant" for leaf in topological_order(node) if leaf.is_leaf)
+
+
+def test_a_constant_gets_no_gradient_from_add_mul_or_pow():
+    x, c = Value(2.0, "x", kind="parameter"), autograd.constant(3.0)
+    (x + c).backward()
+    assert (x.grad, c.grad) == (1.0, 0.0)
+    (x * c).backward()
+    assert (x.grad, c.grad) == (1.0 + 3.0, 0.0)
+    cube = x ** 3.0  # 3.0 is lifted to a constant leaf
+    cube.backward()
+    exponent = cube.children[1]
+    assert exponent.kind == "constant" and exponent.grad == 0.0 and x.grad == 4.0 + 12.0
+    (x ** c).backward()  # a constant Value as exponent: the same
+    assert c.grad == 0.0
+    for out in (x + c, x * c, x ** 3.0, x ** c):  # the reference sweep agrees
+        assert [n for n in reverse_sweep(out) if n.kind == "constant"] == []
+        assert gradients(out, [c]) == [0.0]
+
+
+def test_a_node_made_from_constants_alone_gets_none_nor_do_its_constants():
+    x, c, k = Value(2.0, "x"), autograd.constant(3.0, "c"), autograd.constant(-2.0)
+    both = c * k
+    off = both.relu()  # relu is off at -6: nothing would flow below it anyway
+    out = x * both + off * x + (c - k).exp()
+    out.backward()
+    assert x.grad == -6.0 + 0.0
+    assert (both.grad, off.grad, c.grad, k.grad, out.children[1].grad) == (0.0,) * 5
+    alone = c * k + 1.0  # a root made from constants alone is not even seeded
+    alone.backward()
+    c.backward()
+    assert (alone.grad, c.grad, k.grad) == (0.0, 0.0, 0.0)
+    assert reverse_sweep(alone) == {} and gradients(c, [c]) == [0.0]
+
+
+def test_a_constant_keeps_a_gradient_set_by_hand():
+    x, c = Value(2.0), autograd.constant(3.0)
+    c.grad = 0.5
+    (x * c).backward()
+    assert c.grad == 0.5 and x.grad == 3.0
+
+
+@given(expressions_with_inputs(variables=3, max_depth=4),
+       st.lists(st.booleans(), min_size=3, max_size=3))
+def test_after_backward_constants_hold_zero_and_the_other_leaves_their_gradients(case, fixed):
+    # The same expression twice: every leaf an input, then some leaves constants. A
+    # constant, and every node made from constants alone (the expression's own numbers are
+    # constants too: tanh(0.5)), holds 0.0; every other leaf holds, bit for bit, the
+    # gradient it has when nothing is constant (checked against central differences
+    # elsewhere), so making a leaf constant changes nothing else.
+    expression, inputs = case
+    free = [Value(x, f"x{i}") for i, x in enumerate(inputs)]
+    mixed = [Value(x, f"x{i}", kind="constant" if constant else "parameter")
+             for i, (x, constant) in enumerate(zip(inputs, fixed))]
+    out_free, out_mixed = expression(*free), expression(*mixed)
+    assume(isinstance(out_mixed, Value))
+    out_free.backward()
+    out_mixed.backward()
+    for node in topological_order(out_mixed):
+        if made_from_constants_alone(node):
+            assert node.grad == 0.0 and not math.copysign(1.0, node.grad) < 0, node
+    for free_leaf, leaf, constant in zip(free, mixed, fixed):
+        assert leaf.grad.hex() == (0.0 if constant else free_leaf.grad).hex()
+    assert constant_nodes(topological_order(out_mixed)) == {
+        node for node in topological_order(out_mixed) if made_from_constants_alone(node)}
+    for leaf, slope in zip(mixed, gradients(out_mixed, mixed)):
+        assert slope.hex() == (0.0 + leaf.grad).hex()
+
+
+def test_second_derivatives_through_constants_are_unchanged():
+    c = autograd.constant(3.0)
+    assert grad(grad(lambda v: v ** 3.0))(2.0) == 12.0  # d2/dx2 x^3 = 6x
+    assert grad(grad(lambda v: v ** c * c))(2.0) == 36.0
+    x = Value(2.0, "x")
+    (slope,) = gradients(x ** 3.0, [x], create_graph=True)  # 3 x^2, a graph of its own
+    slope.backward()
+    assert slope.data == 12.0 and x.grad == 12.0
+    for node in topological_order(slope):
+        if made_from_constants_alone(node):  # the 3.0 and the 3.0 - 1 inside the rule
+            assert node.grad == 0.0

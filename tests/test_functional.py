@@ -94,3 +94,14 @@ def test_has_aux_carries_a_second_result_along_undifferentiated():
 def test_has_aux_needs_a_pair():
     with pytest.raises(TypeError, match="pair"):
         grad(lambda x: x * x, has_aux=True)(1.0)
+
+
+def test_constants_inside_f_get_no_gradient_and_change_none():
+    from autograd import constant, gradients
+
+    c = constant(3.0, "c")
+    f = lambda x, y: x ** 3.0 * c + y * (c * c)  # noqa: E731 - a formula
+    assert grad(f, (0, 1))(2.0, 5.0) == (3 * 4.0 * 3.0, 9.0)
+    assert hessian(f)(2.0, 5.0) == [[6 * 2.0 * 3.0, 0.0], [0.0, 0.0]]
+    assert value_and_grad(lambda x: c * c)(1.0) == (9.0, 0.0)  # f made from constants alone
+    assert gradients(c * c, [c]) == [0.0] and c.grad == 0.0

@@ -196,7 +196,8 @@ def test_constant_always_makes_a_constant_leaf_and_as_value_lifts_numbers_only()
     lifted = as_value(1.5)
     assert lifted.kind == "constant" and lifted.data == 1.5
     (c * x).backward()
-    assert x.grad == 2.0 and c.grad == 2.0  # c is a leaf of its own, not x
+    # c is a leaf of its own, not x (x.grad would be 4); a constant gets no gradient
+    assert x.grad == 2.0 and c.grad == 0.0
 
 
 def test_a_leaf_has_a_kind_and_no_primitive_and_a_computed_node_both():
