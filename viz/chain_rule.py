@@ -121,16 +121,17 @@ class ChainRuleWriter:
     def words(self, node_id: str) -> str:
         """The chain rule behind node's gradient: one line per part (see the module doc).
 
-        The output's own gradient is the seed of the backward pass: dL/dL = 1.
+        The output's own gradient is the seed of the backward pass: dL/dL = 1, unless the
+        output is made from constants alone (then, as for any such Value, none is computed).
         """
-        if node_id == self.root:
-            top = self._names[node_id]
-            return (f"{_fraction(top, top)} = 1: the seed of the backward pass "
-                    f"(the output changes one for one with itself)")
         if node_id in self._constant:
             name = self._names[node_id]
             return (f"{_fraction(self._names[self.root], name)} is not computed: "
                     f"{self._no_gradient(node_id)}: grad 0")
+        if node_id == self.root:
+            top = self._names[node_id]
+            return (f"{_fraction(top, top)} = 1: the seed of the backward pass "
+                    f"(the output changes one for one with itself)")
         mentions = _Mentions(self)
         lines = [self._one_hop(node_id, mentions)]
         path = self._path_line(node_id, mentions)
