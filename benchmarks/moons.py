@@ -67,7 +67,7 @@ def blameflow_loss(model: MLP) -> Callable[[list[Value], list[int]], Value]:
 
 def blameflow_fit(model: MLP, steps: int) -> nn.train.History:
     return fit(model, X, Y, blameflow_loss(model), SGD(model.parameters(), lr=schedule), steps,
-               progress=False)
+               progress=False, compile=False)
 
 
 def values_created(action: Callable[[], Any], leaves: list[Value]) -> int:
@@ -93,7 +93,9 @@ def fit_without_gc_pause() -> Iterator[None]:
 
 class BlameflowRun:
     """blameflow training one step at a time: nn.fit for one step, on one model and
-    optimizer, so the learning-rate schedule runs on as in one long fit()."""
+    optimizer, so the learning-rate schedule runs on as in one long fit(). The interpreted
+    engine (compile=False): one-step fits would trace anew each call, and the compiled step
+    races in benchmarks/learner_loop.py."""
 
     def __init__(self, pause_gc: bool) -> None:
         self.pause_gc = pause_gc
@@ -110,7 +112,7 @@ class BlameflowRun:
         """One training step; its seconds as fit() measures them."""
         with self.collector_mode():
             history = fit(self.model, X, Y, self.loss_function, self.optimizer, 1,
-                          progress=False)
+                          progress=False, compile=False)
         self.steps += 1
         self.loss, self.accuracy = history.loss[-1], history.accuracy[-1]
         return history.seconds[-1]
