@@ -46,6 +46,8 @@ from autograd.primitives import ARITHMETIC_ERRORS
 # other's half-finished sums. Taking turns costs nothing: Python runs one thread at a time.
 _one_sweep_at_a_time = threading.Lock()
 
+CONSTANT = "constant"  # a constant leaf's kind
+
 
 def backward(root: Node, grad: float) -> None:
     """Set .grad of every node below root to d root/d node (times `grad`).
@@ -172,18 +174,13 @@ def _prepare_sweep(root: Node, token: object, computed: list[Node],
     else:
         if root.grad:
             held.append((root, root.grad))  # a lone leaf: backward() sets it, then adds this
-        if root._kind == "constant":
+        if root._kind is CONSTANT:
             constants.append(root)
-    made_from_constants = False
     for node in computed:
         if node.grad:
             held.append((node, node.grad))
             node.grad = 0.0
-        children = node._children
-        # Most first children are no constant, and the test stops there.
-        if children[0]._kind == "constant" and not made_from_constants:
-            made_from_constants = all(child._kind == "constant" for child in children)
-        for child in children:
+        for child in node._children:
             if child._visit is not token:
                 child._visit = token
                 if child._children:
@@ -192,9 +189,25 @@ def _prepare_sweep(root: Node, token: object, computed: list[Node],
                     if child.grad:
                         held.append((child, child.grad))
                         child.grad = 0.0
-                    if child._kind == "constant":
+                    if child._kind is CONSTANT:
                         constants.append(child)
-    return made_from_constants
+    return bool(constants) and _some_node_has_only_constant_children(computed)
+
+
+def _some_node_has_only_constant_children(computed: list[Node]) -> bool:
+    """Is some node of `computed` made from constant leaves alone? Without one, no node is
+    computed from constants alone, and only the constant leaves need setting back.
+
+    Most nodes' first or last child is no constant, where the test stops; `is` (Value
+    keeps one string object per kind) rather than ==, which would compare "computed" with
+    "constant" letter by letter on every node.
+    """
+    for node in computed:
+        children = node._children
+        if children[0]._kind is CONSTANT and children[-1]._kind is CONSTANT and all(
+                child._kind is CONSTANT for child in children):
+            return True
+    return False
 
 
 def _undo(root: Node, token: object, held: list[tuple[Node, float]]) -> None:

@@ -14,6 +14,7 @@ backward() runs is autograd/backward.py's.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -76,7 +77,7 @@ class Value(Node):
         self.scope = mode.current_scope()
         self._children: tuple[Value, ...] = ()
         self._op: Primitive | None = None
-        self._kind = kind
+        self._kind = sys.intern(kind)  # one object per kind: the fast sweep tests it with `is`
         self._serial = clock.tick()  # when it was made: see autograd/clock.py
         self._visit = None
         self._saved = None
