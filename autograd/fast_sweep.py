@@ -202,11 +202,13 @@ def _some_node_has_only_constant_children(computed: list[Node]) -> bool:
     keeps one string object per kind) rather than ==, which would compare "computed" with
     "constant" letter by letter on every node.
     """
+    constant = CONSTANT  # a local: read on every node
     for node in computed:
-        children = node._children
-        if children[0]._kind is CONSTANT and children[-1]._kind is CONSTANT and all(
-                child._kind is CONSTANT for child in children):
-            return True
+        if node._children[0]._kind is constant:
+            children = node._children
+            if children[-1]._kind is constant and all(
+                    child._kind is constant for child in children):
+                return True
     return False
 
 
