@@ -580,6 +580,9 @@ class _Trace:
         self.static_numbers = [(k, argument_numbers[k])
                                for k in sorted(recording.used_as_numbers)]
         self.leaf_sources = graph.leaf_sources
+        # Where, among the read leaves, the ones backward() gives a gradient stand.
+        self.gradient_positions = [index for index, leaf in enumerate(graph.read_leaves)
+                                   if id(leaf) in graph.needs_grad]
         writer = _Writer(graph, vectorize)
         self.source = writer.source()
         self.errors_raised = writer.errors_raised
@@ -617,7 +620,8 @@ class _Trace:
             fresh = self.backward_code(seed, saved)  # writes no .grad: an error changes nothing
         # A leaf's gradient from this call is summed on its own, then added to what it
         # held, as backward() does (so calling twice gives exactly twice).
-        for leaf, gradient in zip(leaves, fresh):
+        for position, gradient in zip(self.gradient_positions, fresh):
+            leaf = leaves[position]
             before = leaf.grad
             leaf.grad = gradient + before if before else gradient
 
@@ -670,6 +674,10 @@ class _Graph:
             self._classify(node, recording, by_argument)
         self.loops = _find_loops(self)
 
+    def gradient_leaves(self) -> list[Node]:
+        """The read leaves that get a gradient: all but the constants."""
+        return [leaf for leaf in self.read_leaves if id(leaf) in self.needs_grad]
+
     def _classify(self, node: Node, recording: _Recording, by_argument: dict) -> None:
         key = id(node)
         if node._children:
@@ -686,7 +694,8 @@ class _Graph:
             self.name[key] = f"p{len(self.read_leaves)}"
             self.read_leaves.append(node)
             self.leaf_sources.append(by_argument.get(key, node))
-            self.needs_grad.add(key)
+            if node._kind != "constant":  # a constant gets no gradient, as in backward()
+                self.needs_grad.add(key)
         else:
             position = recording.argument_floats.get(id(node._data))
             if position is not None and position not in recording.used_as_numbers:
@@ -1002,7 +1011,7 @@ class _Writer:
                 lines += self.loop_backward(graph.loops[key], grads)
             else:
                 lines += self.shares(node, graph.name, grads, "    ")
-        lines.append(f"    return {_tuple_of([grads[id(n)] for n in graph.read_leaves])}")
+        lines.append(f"    return {_tuple_of([grads[id(n)] for n in graph.gradient_leaves()])}")
         return lines
 
     def grad_names(self) -> dict[int, str]:

@@ -56,6 +56,31 @@ def assert_same(a, b):
 
 # ---- the same numbers -------------------------------------------------------------------------
 @given(expressions(variables=3, max_depth=4),
+       st.lists(domain_floats("real", 3.0), min_size=3, max_size=3),
+       st.lists(st.booleans(), min_size=3, max_size=3))
+def test_constants_get_no_gradient_compiled_as_interpreted(expression, numbers, constant):
+    """Leaves of kind "constant" (and nodes made from them alone) get no gradient from a
+    replay either, while the other leaves get the interpreted engine's."""
+    leaves = [Value(x, kind="constant" if fixed else "parameter")
+              for x, fixed in zip(numbers, constant)]
+
+    def f():
+        out = expression(*leaves)
+        return out if isinstance(out, Value) else Value(out)
+
+    first = outcome(interpreted, f, leaves)
+    step = jit(f)
+    try:
+        step()
+    except (DomainError, OverflowError):
+        return
+    replayed = outcome(compiled, step, leaves)
+    assert_same(replayed, first)
+    if not isinstance(replayed[0], type):
+        assert all(grad == 0.0 for grad, fixed in zip(replayed[1], constant) if fixed)
+
+
+@given(expressions(variables=3, max_depth=4),
        st.lists(st.lists(domain_floats("real", 3.0), min_size=3, max_size=3), min_size=3,
                 max_size=3))
 def test_random_expressions_give_the_interpreted_numbers_over_replays(expression, numbers):
