@@ -51,13 +51,17 @@ def test_every_edge_carries_parent_grad_times_local_derivative(root: Value) -> N
     by_id = dict(zip((n.id for n in description.nodes), order))
     expected_edges = sum(len(node.children) for node in order)
     assert len(description.edges) == expected_edges
+    varying = varying_nodes(order)
     for edge in description.edges:
         parent, child = by_id[edge.parent], by_id[edge.child]
         assert parent.children[edge.position] is child
         partial = local_derivatives_by_engine(parent)[edge.position]
         assert edge.local_derivative == partial
+        if root not in varying:  # constants alone: backward() gives no node a gradient
+            assert edge.parent_grad is None and edge.blame is None
+            continue
         assert edge.parent_grad == parent.grad
-        if child in varying_nodes(order):
+        if child in varying:
             assert edge.blame == parent.grad * partial
         else:  # a constant, or made from constants alone: backward() sends it nothing
             assert edge.blame is None
