@@ -252,14 +252,18 @@ def test_printing_a_value_while_tracing_is_no_guard(capsys):
 
 
 # ---- shapes and arguments ---------------------------------------------------------------------
-def test_a_new_batch_size_retraces():
-    net = MLP(2, [3, 1], seed=1)
+def small_net_loss(seed: int):
+    """f(X, y), the mse of MLP(2, [3, 1]) over a batch; its jit step; the net's parameters."""
+    net = MLP(2, [3, 1], seed=seed)
 
     def f(X, y):
         return mse([net(x) for x in X], y)
 
-    step = jit(f)
-    parameters = net.parameters()
+    return f, jit(f), net.parameters()
+
+
+def test_a_new_batch_size_retraces():
+    f, step, parameters = small_net_loss(seed=1)
     X = [[0.1, 0.2], [0.3, -0.5], [1.0, 2.0]]
     y = [0.5, -0.5, 1.0]
     assert_same(compiled(step, parameters, X, y), interpreted(f, parameters, X, y))
@@ -269,12 +273,7 @@ def test_a_new_batch_size_retraces():
 
 
 def test_argument_numbers_are_read_at_each_call():
-    net = MLP(2, [3, 1], seed=2)
-    def f(X, y):
-        return mse([net(x) for x in X], y)
-
-    step = jit(f)
-    parameters = net.parameters()
+    f, step, parameters = small_net_loss(seed=2)
     rng = random.Random(0)
     for _ in range(4):
         X = [[rng.uniform(-2, 2) for _ in range(2)] for _ in range(5)]
