@@ -23,7 +23,6 @@ the standard library, and only jit(f, vectorize=True) imports it.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,11 +47,12 @@ from autograd.primitives import (
 def numpy() -> Any:
     """The numpy module, or an ImportError saying how to install it."""
     try:
-        return importlib.import_module("numpy")
+        import numpy  # the optional extra, imported only when a replay is vectorised
     except ImportError as missing:
         raise ImportError("jit(f, vectorize=True) needs NumPy, blameflow's 'numpy' extra: "
                           "pip install 'blameflow[numpy]' (or pip install numpy); without "
                           "it, jit(f) replays in plain Python") from missing
+    return numpy
 
 
 # op -> (forward expression, {operand: local derivative}) over matrices a, b and out.
