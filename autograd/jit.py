@@ -827,6 +827,8 @@ class _Writer:
                     continue  # that loop stays a Python loop
             if self.vectorized:
                 graph.namespace.update(jit_numpy.helpers(np))
+                for writer in self.vectorized.values():
+                    graph.namespace.update(writer.primitives)
                 self.errors_raised = functools.partial(
                     np.errstate, over="raise", divide="raise", invalid="raise")
         self.in_loop: dict[int, _Loop] = {}

@@ -8,7 +8,12 @@ do the same thing side by side become one matrix:
 - the dot nodes of a layer read the same inputs with different weights: together they are
   one matrix product, W @ X (W: one row of weights per neuron, X: one row per input);
 - the add nodes that add each neuron's bias are one matrix plus a column of biases, and
-  the relu nodes after them one np.where over that matrix.
+  the relu nodes after them one np.where over that matrix;
+- a node that reads several rows (a sum, a dot of two rows of numbers such as a one-hot
+  target with the logits, logsumexp's shift) is one row: a NumPy sum over them;
+- an op with no NumPy form here (pow, a learner's own primitive) runs its own forward
+  function and derivative from the table on each sample's numbers in turn: slower, still
+  the same numbers, and the rest of the graph stays in matrices.
 
 Backward runs the same chain rule on the matrices: a block's gradient G times its local
 derivative goes to its inputs, and to a weight it goes summed over the samples
@@ -28,6 +33,7 @@ from typing import Any
 
 from autograd.node import Node
 from autograd.primitives import (
+    ABS,
     ADD,
     DIV,
     DOT,
@@ -38,7 +44,10 @@ from autograd.primitives import (
     NEG,
     RELU,
     SIGMOID,
+    SOFTPLUS,
+    SQRT,
     SUB,
+    SUM,
     TANH,
     Primitive,
 )
@@ -68,6 +77,9 @@ _ELEMENTWISE: dict[Primitive, tuple[str, dict[int, str]]] = {
     EXP: ("_np.exp({a})", {0: "{out}"}),
     LOG: ("_np.log({a})", {0: "1.0 / {a}"}),
     SIGMOID: ("_sigmoid({a})", {0: "{out} * (1 - {out})"}),
+    ABS: ("_np.abs({a})", {0: "_np.sign({a})"}),
+    SQRT: ("_np.sqrt({a})", {0: "0.5 / {out}"}),
+    SOFTPLUS: ("_softplus({a})", {0: "_sigmoid({a})"}),
 }
 
 
@@ -75,14 +87,19 @@ _ELEMENTWISE: dict[Primitive, tuple[str, dict[int, str]]] = {
 class _Block:
     """Nodes of the sample's graph that do the same thing side by side: one matrix.
 
-    operands: per input position, ("block", block index) when row i reads row i of that
-    block, ("vector", expression) when every row reads the same row of numbers, or
-    ("scalars", names) when each row reads its own number (a weight, a bias).
-    For a dot block: inputs is the list of rows every dot reads; weights, per row, theirs.
+    kind: "elementwise" (an op of _ELEMENTWISE, row by row), "matmul" (a layer's dot
+    nodes: W @ X) or "reduce" (one node reading several rows: a sum, a dot of two rows
+    of numbers, or any other op, which then runs sample by sample in Python).
+    operands: for an elementwise block, per input position, ("block", block index) when
+    row i reads row i of that block, ("vector", operand) when every row reads the same
+    row of numbers, or ("scalars", names) when each row reads its own number (a weight, a
+    bias); for a reduce block, the node's inputs as LoopWriter._operand gives them.
+    For a matmul block: inputs is the list of rows every dot reads; weights, per row, theirs.
     """
 
     index: int
     op: Primitive
+    kind: str = "elementwise"
     nodes: list[Node] = field(default_factory=list)
     operands: list[tuple[str, Any]] = field(default_factory=list)
     inputs: tuple = ()
@@ -94,7 +111,7 @@ class _Block:
 
 
 class CannotVectorize(Exception):
-    """The sample's graph uses an operation with no NumPy form here: keep the Python loop."""
+    """The sample's graph cannot be written as NumPy blocks: keep the Python loop."""
 
 
 class LoopWriter:
@@ -103,6 +120,8 @@ class LoopWriter:
     names: the scalar names of the read leaves (p0, ...) and literals of constants;
     slots: sample 0's per-sample leaves; sample: sample 0's computed nodes;
     needs_grad: ids of nodes that need a gradient.
+    primitives: name -> op for the ops the code calls sample by sample (no NumPy form),
+    for the namespace the code runs in.
     """
 
     def __init__(self, index: int, sample: list[Node], slots: list[Node],
@@ -111,9 +130,11 @@ class LoopWriter:
         self.sample = sample
         self.names = names
         self.needs_grad = needs_grad
+        self.samples = 0  # how many samples: known when the forward code is written
         self.slot_of = {id(leaf): k for k, leaf in enumerate(slots)}
         self.place: dict[int, tuple[_Block, int]] = {}  # node -> (block, row)
         self.blocks: list[_Block] = []
+        self.primitives: dict[str, Primitive] = {}
         for node in sample:
             self._add(node)
 
@@ -131,20 +152,31 @@ class LoopWriter:
 
     def _add(self, node: Node) -> None:
         op = node._op
-        if op is DOT:
-            self._add_dot(node)
+        operands = [self._operand(child) for child in node._children]
+        if op is DOT and self._is_layer_dot(operands):
+            self._add_dot(node, operands)
             return
         if op not in _ELEMENTWISE:
-            raise CannotVectorize(op.name)
-        operands = [self._operand(child) for child in node._children]
+            self._new_block(node, "reduce", operands)
+            if op not in (SUM, DOT):
+                self._primitive_name(op)  # now, so the namespace has it before compiling
+            return
         for block in reversed(self.blocks):
-            if block.op is op and block.inputs == () and self._fits(block, operands):
-                self._append(block, node, operands)
-                return
-        block = _Block(len(self.blocks), op)
-        block.operands = [self._start(kind, what) for kind, what in operands]
+            if block.op is op and block.kind == "elementwise":
+                fitted = self._fits(block, operands)
+                if fitted is not None:
+                    block.operands = fitted
+                    self._append(block, node, operands)
+                    return
+        self._new_block(node, "elementwise", [self._start(kind, what) for kind, what in operands])
+        self._append(self.blocks[-1], node, operands)
+
+    def _new_block(self, node: Node, kind: str, operands: list) -> None:
+        block = _Block(len(self.blocks), node._op, kind, operands=operands)
         self.blocks.append(block)
-        self._append(block, node, operands)
+        if kind == "reduce":
+            self.place[id(node)] = (block, 0)
+            block.nodes.append(node)
 
     @staticmethod
     def _start(kind: str, what: Any) -> tuple[str, Any]:
@@ -156,18 +188,25 @@ class LoopWriter:
             return ("scalars", [])
         return ("vector", (kind, what))
 
-    def _fits(self, block: _Block, operands: list) -> bool:
+    def _fits(self, block: _Block, operands: list) -> list | None:
+        """The block's operands with node added as its next row, or None if it does not fit.
+
+        A block of one row that read row 0 of another block could be reading it row by row
+        or as one row for all: a second row reading row 0 again settles it (a vector)."""
         row = len(block.nodes)
+        fitted = []
         for (kind, what), (block_kind, block_what) in zip(operands, block.operands):
-            if block_kind == "block":
-                if kind != "row" or what != (block_what, row):
-                    return False
-            elif block_kind == "vector":
-                if (kind, what) != block_what:
-                    return False
-            elif kind != "scalar":
-                return False
-        return True
+            if block_kind == "block" and (kind, what) == ("row", (block_what, row)):
+                fitted.append((block_kind, block_what))
+            elif block_kind == "block" and row == 1 and (kind, what) == ("row", (block_what, 0)):
+                fitted.append(("vector", (kind, what)))
+            elif block_kind == "vector" and (kind, what) == block_what:
+                fitted.append((block_kind, block_what))
+            elif block_kind == "scalars" and kind == "scalar":
+                fitted.append((block_kind, block_what))
+            else:
+                return None
+        return fitted
 
     def _append(self, block: _Block, node: Node, operands: list) -> None:
         for (_, what), (block_kind, block_what) in zip(operands, block.operands):
@@ -176,20 +215,23 @@ class LoopWriter:
         self.place[id(node)] = (block, len(block.nodes))
         block.nodes.append(node)
 
-    def _add_dot(self, node: Node) -> None:
-        half = len(node._children) // 2
-        weights = [self._operand(child) for child in node._children[:half]]
-        inputs = tuple(self._operand(child) for child in node._children[half:])
-        if any(kind != "scalar" for kind, _ in weights) or any(
-                kind == "scalar" for kind, _ in inputs):
-            raise CannotVectorize("dot with computed weights")
+    @staticmethod
+    def _is_layer_dot(operands: list) -> bool:
+        """A neuron's dot: shared weights (scalars) with per-sample inputs (no scalar)."""
+        half = len(operands) // 2
+        return (all(kind == "scalar" for kind, _ in operands[:half])
+                and not any(kind == "scalar" for kind, _ in operands[half:]))
+
+    def _add_dot(self, node: Node, operands: list) -> None:
+        half = len(operands) // 2
+        inputs = tuple(operands[half:])
         for block in reversed(self.blocks):
-            if block.op is DOT and block.inputs == inputs:
+            if block.kind == "matmul" and block.inputs == inputs:
                 break
         else:
-            block = _Block(len(self.blocks), DOT, inputs=inputs)
+            block = _Block(len(self.blocks), DOT, "matmul", inputs=inputs)
             self.blocks.append(block)
-        block.weights.append([what for _, what in weights])
+        block.weights.append([what for _, what in operands[:half]])
         self.place[id(node)] = (block, len(block.nodes))
         block.nodes.append(node)
 
@@ -208,21 +250,39 @@ class LoopWriter:
         return f"_np.array([{', '.join(scalars)}])[:, None]"
 
     def _inputs_code(self, block: _Block) -> str:
-        """The matrix X of a dot block's inputs (k rows, one per input)."""
-        rows = [self._vector(operand) for operand in block.inputs]
-        first = block.inputs[0]
-        if first[0] == "row":
-            source = self.blocks[first[1][0]]
-            whole = [("row", (source.index, r)) for r in range(len(source.nodes))]
-            if list(block.inputs) == whole:
-                return source.name
-        return f"_np.array([{', '.join(rows)}])"
+        """The matrix X of a matmul block's inputs (k rows, one per input)."""
+        return self._rows_code(list(block.inputs))
+
+    def _rows_code(self, operands: list) -> str:
+        """A matrix with operand k's numbers (one per sample) in row k."""
+        whole = self._whole_block(operands)
+        if whole is not None:
+            return self.blocks[whole].name
+        if all(kind == "slot" for kind, _ in operands):
+            first = operands[0][1]
+            if [what for _, what in operands] == list(range(first, first + len(operands))):
+                return f"S{self.index}[{first}:{first + len(operands)}]"
+        if all(kind == "row" for kind, _ in operands):
+            return f"_np.array([{', '.join(self._vector(operand) for operand in operands)}])"
+        return (f"_stack({self.samples}, "
+                f"{', '.join(self._vector(operand) for operand in operands)})")
+
+    def _whole_block(self, operands: list) -> int | None:
+        """The block whose rows, all of them in order, the operands are; else None."""
+        kind, what = operands[0]
+        if kind != "row":
+            return None
+        source = self.blocks[what[0]]
+        whole = [("row", (source.index, r)) for r in range(len(source.nodes))]
+        return source.index if list(operands) == whole else None
 
     def _vector(self, operand: tuple[str, Any]) -> str:
         kind, what = operand
         if kind == "row":
             return f"{self.blocks[what[0]].name}[{what[1]}]"
-        return f"S{self.index}[{what}]"
+        if kind == "slot":
+            return f"S{self.index}[{what}]"
+        return what  # a scalar: a leaf's name or a literal, the same for every sample
 
     def _check_order(self) -> None:
         """Every block reads blocks made before it, so the blocks run in order."""
@@ -230,37 +290,68 @@ class LoopWriter:
             read = [what for kind, what in block.operands if kind == "block"]
             read += [what[1][0] for kind, what in block.operands
                      if kind == "vector" and what[0] == "row"]
+            read += [what[0] for kind, what in block.operands if kind == "row"]
             read += [what[0] for kind, what in block.inputs if kind == "row"]
             if any(index >= block.index for index in read):
                 raise CannotVectorize("blocks out of order")
 
+    def _primitive_name(self, op: Primitive) -> str:
+        """The name under which the code calls op sample by sample: _op0_stability_shift."""
+        name = f"_op{self.index}_{op.name}" if op.name.isidentifier() else f"_op{self.index}"
+        if self.primitives.setdefault(name, op) is not op:  # two ops of one name
+            name = f"{name}_{id(op)}"
+            self.primitives[name] = op
+        return name
+
     # -- code --
     def forward(self, rows_code: str, samples: int) -> list[str]:
         self._check_order()
+        self.samples = samples
         i = self.index
         lines = [f"    # {len(self.sample)} nodes per sample as {len(self.blocks)} NumPy "
                  f"blocks, all samples at once",
                  f"    S{i} = _np.array({rows_code}, dtype=float).T  # one row per sample leaf"]
         for block in self.blocks:
             where = _where(block.nodes[0])
-            if block.op is DOT:
+            if block.kind == "matmul":
                 weights = ", ".join(f"[{', '.join(w)}]" for w in block.weights)
                 lines.append(f"    W{block.index} = _np.array([{weights}])")
                 lines.append(f"    {block.name} = W{block.index} @ {self._inputs_code(block)}"
                              f"  # {len(block.nodes)} x dot {where}")
-                continue
-            template, _ = _ELEMENTWISE[block.op]
-            args = {"a": self._operand_code(block, 0)}
-            if len(block.operands) > 1:
-                args["b"] = self._operand_code(block, 1)
-            expression = template.format(**args)
-            if not any(kind == "block" or (kind == "scalars" and len(block.nodes) > 1)
-                       for kind, _ in block.operands):
-                # only rows shared by all samples: make it a matrix like the others
-                expression = f"_np.broadcast_to({expression}, ({len(block.nodes)}, {samples}))"
-            lines.append(f"    {block.name} = {expression}"
-                         f"  # {len(block.nodes)} x {block.op.name} {where}")
+            elif block.kind == "reduce":
+                lines.append(f"    {block.name} = {self._reduce_forward(block)}"
+                             f"  # {block.op.name} of {len(block.operands)} {where}".rstrip())
+            else:
+                lines.append(f"    {block.name} = {self._elementwise_forward(block)}"
+                             f"  # {len(block.nodes)} x {block.op.name} {where}")
         return lines
+
+    def _elementwise_forward(self, block: _Block) -> str:
+        template, _ = _ELEMENTWISE[block.op]
+        args = {"a": self._operand_code(block, 0)}
+        if len(block.operands) > 1:
+            args["b"] = self._operand_code(block, 1)
+        expression = template.format(**args)
+        if not any(kind == "block" or (kind == "scalars" and len(block.nodes) > 1)
+                   for kind, _ in block.operands):
+            # only rows shared by all samples: make it a matrix like the others
+            expression = f"_np.broadcast_to({expression}, ({len(block.nodes)}, {self.samples}))"
+        return expression
+
+    def _halves(self, block: _Block) -> tuple[list, list]:
+        half = len(block.operands) // 2
+        return block.operands[:half], block.operands[half:]
+
+    def _reduce_forward(self, block: _Block) -> str:
+        """One row: a sum of rows, a dot of two sets of rows, or op sample by sample."""
+        if block.op is SUM:
+            return f"{self._rows_code(block.operands)}.sum(axis=0, keepdims=True)"
+        if block.op is DOT:
+            weights, inputs = self._halves(block)
+            return (f"({self._rows_code(weights)} * {self._rows_code(inputs)})"
+                    f".sum(axis=0, keepdims=True)")
+        return (f"_each({self._primitive_name(block.op)}, "
+                f"{self._rows_code(block.operands)})")
 
     def output_sum(self) -> str:
         """The sum over the samples of their outputs."""
@@ -269,7 +360,7 @@ class LoopWriter:
 
     def kept(self) -> list[str]:
         return [f"S{self.index}"] + [b.name for b in self.blocks] + [
-            f"W{b.index}" for b in self.blocks if b.op is DOT]
+            f"W{b.index}" for b in self.blocks if b.kind == "matmul"]
 
     def backward(self, upstream: str) -> tuple[list[str], list[tuple[str, str]]]:
         """Lines computing the gradients, and (leaf name, expression) to add to scalars."""
@@ -283,31 +374,76 @@ class LoopWriter:
         lines.append(f"    G{block.index}[{row}] += {upstream}  # every sample's share of the sum")
         for block in reversed(self.blocks):
             if block.index in grads:
-                lines += self._block_backward(block, grads)
+                if block.kind == "matmul":
+                    lines += self._matmul_backward(block, grads)
+                elif block.kind == "reduce":
+                    lines += self._reduce_backward(block, grads)
+                else:
+                    lines += self._elementwise_backward(block, grads)
         return lines
 
-    def _block_backward(self, block: _Block, grads: dict[int, str]) -> list[str]:
+    def _matmul_backward(self, block: _Block, grads: dict[int, str]) -> list[str]:
+        g = grads[block.index]
+        weight_grads = f"({g} @ {self._inputs_code(block)}.T).tolist()"
+        lines = [f"    _t = {weight_grads}  # d / d weights: summed over the samples"]
+        for r, weights in enumerate(block.weights):
+            for c, name in enumerate(weights):
+                if name.startswith("p"):
+                    lines.append(f"    g{name} += _t[{r}][{c}]")
+        input_grads = f"W{block.index}.T @ {g}"
+        lines += self._spread(list(block.inputs), input_grads, grads, "d / d inputs")
+        return lines
+
+    def _reduce_backward(self, block: _Block, grads: dict[int, str]) -> list[str]:
+        """Each input's share: G times the local derivative, row by row."""
+        g = grads[block.index]
+        if block.op is SUM:
+            return self._spread(block.operands, g, grads, "d sum / d input = 1")
+        if block.op is DOT:
+            weights, inputs = self._halves(block)
+            return (self._spread(weights, f"{g} * {self._rows_code(inputs)}", grads,
+                                 "d / d w_i = x_i")
+                    + self._spread(inputs, f"{g} * {self._rows_code(weights)}", grads,
+                                   "d / d x_i = w_i"))
+        op = self._primitive_name(block.op)
+        rows = self._rows_code(block.operands)
+        if block.op.arity is None:
+            return self._spread(block.operands, f"{g} * _each_partials({op}, {rows}, "
+                                f"{block.name})", grads, "op's derivative, sample by sample")
+        lines = []
+        for position, operand in enumerate(block.operands):
+            if self._needs(operand, grads):
+                lines += self._spread([operand], f"{g} * _each_partial({op}, {position}, "
+                                      f"{rows}, {block.name})", grads,
+                                      f"d / d input {position}, sample by sample")
+        return lines
+
+    def _needs(self, operand: tuple[str, Any], grads: dict[int, str]) -> bool:
+        kind, what = operand
+        return ((kind == "row" and what[0] in grads)
+                or (kind == "scalar" and what.startswith("p")))
+
+    def _spread(self, operands: list, shares: str, grads: dict[int, str], why: str
+                ) -> list[str]:
+        """Lines adding row k of shares (a matrix, or one row for all) to operand k's
+        gradient: a block's row, or a leaf's number summed over the samples."""
+        if not any(self._needs(operand, grads) for operand in operands):
+            return []
+        whole = self._whole_block(operands)
+        if whole is not None:
+            return [f"    {grads[whole]} += {shares}  # {why}"]
+        lines = [f"    _t = _np.broadcast_to({shares}, ({len(operands)}, {self.samples}))"
+                 f"  # {why}"]
+        for k, (kind, what) in enumerate(operands):
+            if kind == "row" and what[0] in grads:
+                lines.append(f"    {grads[what[0]]}[{what[1]}] += _t[{k}]")
+            elif kind == "scalar" and what.startswith("p"):
+                lines.append(f"    g{what} += _t[{k}].sum().item()")
+        return lines
+
+    def _elementwise_backward(self, block: _Block, grads: dict[int, str]) -> list[str]:
         g = grads[block.index]
         lines = []
-        if block.op is DOT:
-            weight_grads = f"({g} @ {self._inputs_code(block)}.T).tolist()"
-            lines.append(f"    _t = {weight_grads}  # d / d weights: summed over the samples")
-            for r, weights in enumerate(block.weights):
-                for c, name in enumerate(weights):
-                    if name.startswith("p"):
-                        lines.append(f"    g{name} += _t[{r}][{c}]")
-            input_grads = f"W{block.index}.T @ {g}"
-            needs = [operand for operand in block.inputs if operand[0] == "row"
-                     and operand[1][0] in grads]
-            whole = self._inputs_code(block)
-            if needs and whole.startswith("B"):  # the inputs are a whole block, in order
-                lines.append(f"    G{whole[1:]} += {input_grads}  # d / d inputs")
-            elif needs:
-                lines.append(f"    _t = {input_grads}  # d / d inputs")
-                for c, operand in enumerate(block.inputs):
-                    if operand[0] == "row" and operand[1][0] in grads:
-                        lines.append(f"    G{operand[1][0]}[{operand[1][1]}] += _t[{c}]")
-            return lines
         _, partials = _ELEMENTWISE[block.op]
         args = {"a": self._operand_code(block, 0), "out": block.name}
         if len(block.operands) > 1:
@@ -343,7 +479,34 @@ def helpers(np: Any) -> dict[str, Any]:
         e = np.exp(-np.abs(x))  # <= 1: no overflow (as primitives.stable_sigmoid)
         return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
+    def softplus(x: Any) -> Any:
+        return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))  # as stable_softplus
+
     def relu_slope(x: Any) -> Any:
         return np.where(x > 0, 1.0, np.where(x <= 0, 0.0, np.nan))  # NaN stays NaN
 
-    return {"_np": np, "_sigmoid": sigmoid, "_relu_slope": relu_slope}
+    def stack(samples: int, *rows: Any) -> Any:
+        """Rows of numbers as one matrix; a number shared by all samples is repeated."""
+        return np.array([np.broadcast_to(row, (samples,)) for row in rows])
+
+    # An op with no NumPy form runs sample by sample: each sample's numbers are a column.
+    def each(op: Primitive, rows: Any) -> Any:
+        """op's forward function on each sample's inputs: one row, a number per sample."""
+        columns = rows.T.tolist()
+        if op.arity is None:
+            return np.array([[op.forward(column) for column in columns]])
+        return np.array([[op.forward(*column) for column in columns]])
+
+    def each_partial(op: Primitive, position: int, rows: Any, out: Any) -> Any:
+        """d out / d input `position` for each sample: one row."""
+        return np.array([[op.partial(position, column, number)
+                          for column, number in zip(rows.T.tolist(), out[0].tolist())]])
+
+    def each_partials(op: Primitive, rows: Any, out: Any) -> Any:
+        """d out / d input k for each sample: one row per input."""
+        return np.array([op.derivative(column, number)
+                         for column, number in zip(rows.T.tolist(), out[0].tolist())]).T
+
+    return {"_np": np, "_sigmoid": sigmoid, "_softplus": softplus, "_relu_slope": relu_slope,
+            "_stack": stack, "_each": each, "_each_partial": each_partial,
+            "_each_partials": each_partials}
