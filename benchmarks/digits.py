@@ -7,9 +7,11 @@ over EPOCHS epochs. The contenders:
 
   fit interpreted  nn.fit(..., compile=False): the graph built at every step
   fit compiled     nn.fit(...) as it ships (compile=True): traced once per batch size
-  jit              the learner's loop, [model(x) for x in rows] and cross_entropy_one_hot,
-                   wrapped in autograd.jit
+  learner's loop   the learner's own loop, interpreted: [model(x) for x in rows] and
+                   cross_entropy_one_hot, Adam
+  jit              the same loop with the loss wrapped in autograd.jit
   jit vectorised   the same with jit(..., vectorize=True) (NumPy)
+  torch batched    PyTorch, float64 tensors, one thread: a batch is one tensor
   floor            hand-written plain-Python floats: forward, backward and Adam for this
                    network (gradients checked against blameflow's to 1e-12 first)
 
@@ -72,21 +74,47 @@ def fit_run(compile: bool) -> Any:
     return train
 
 
-def jit_run(vectorize: bool) -> Any:
+def loop_run(compiled: bool, vectorize: bool = False) -> Any:
+    """The learner's own loop: [model(x) for x in rows] and cross_entropy_one_hot, Adam;
+    wrapped in autograd.jit when compiled."""
     def train(epochs: int) -> MLP:
         model = MLP(64, [32, 10], seed=0)
         parameters = model.parameters()
         optimizer = Adam(parameters, lr=schedule)
-        step = jit(lambda rows, targets: cross_entropy_one_hot(
-            [model(x) for x in rows], targets), vectorize=vectorize)
+
+        def loss(rows: list, targets: list) -> Any:
+            return cross_entropy_one_hot([model(x) for x in rows], targets)
+
+        step = jit(loss, vectorize=vectorize) if compiled else loss
         for indices in batches(epochs):
-            loss = step([X_TRAIN[i] for i in indices],
-                        one_hot_rows([Y_TRAIN[i] for i in indices], 10))
+            loss_value = step([X_TRAIN[i] for i in indices],
+                              one_hot_rows([Y_TRAIN[i] for i in indices], 10))
             optimizer.zero_grad()
-            loss.backward()
+            loss_value.backward()
             optimizer.step()
         return model
     return train
+
+
+def torch_run(epochs: int) -> Any:
+    """PyTorch, batched float64 tensors on one thread: the same network (model.to_torch()),
+    torch.optim.Adam, the same batches and learning rates."""
+    import torch
+
+    torch.set_num_threads(1)
+    net = MLP(64, [32, 10], seed=0).to_torch()
+    optimizer = torch.optim.Adam(net.parameters(), lr=schedule(0))
+    X = torch.tensor(X_TRAIN, dtype=torch.float64)
+    Y = torch.tensor(Y_TRAIN)
+    for k, indices in enumerate(batches(epochs)):
+        for group in optimizer.param_groups:
+            group["lr"] = schedule(k)
+        rows = torch.tensor(indices)
+        loss = torch.nn.functional.cross_entropy(net(X[rows]), Y[rows])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return net
 
 
 class Floor:
@@ -187,20 +215,33 @@ def cpu(train: Any, epochs: int) -> tuple[float, Any]:
 
 
 def test_accuracy(trained: Any) -> float:
-    outputs = trained.predict(X_TEST) if isinstance(trained, Floor) else predict(
-        trained, X_TEST)
+    if isinstance(trained, Floor):
+        outputs = trained.predict(X_TEST)
+    elif isinstance(trained, MLP):
+        outputs = predict(trained, X_TEST)
+    else:  # a torch network
+        import torch
+
+        with torch.no_grad():
+            outputs = trained(torch.tensor(X_TEST, dtype=torch.float64)).tolist()
     return accuracy(outputs, Y_TEST)
 
 
 def main() -> None:
     print(f"floor checked against blameflow: largest difference {check_floor():.2g}")
     contenders = {"fit interpreted": fit_run(False), "fit compiled": fit_run(True),
-                  "jit": jit_run(False), "floor": floor_run}
+                  "learner's loop": loop_run(False), "jit": loop_run(True),
+                  "floor": floor_run}
     try:
         import numpy  # noqa: F401
-        contenders["jit vectorised"] = jit_run(True)
+        contenders["jit vectorised"] = loop_run(True, vectorize=True)
     except ImportError:
         print("jit vectorised: skipped (pip install numpy)")
+    try:
+        import torch  # noqa: F401
+        contenders["torch batched"] = torch_run
+    except ImportError:
+        print("torch batched: skipped (pip install torch)")
     print(f"| contender | first epoch (s) | s/epoch | epochs to {TARGET:.0%} | "
           f"s to {TARGET:.0%} | test accuracy after {EPOCHS} |")
     print("|---|---:|---:|---:|---:|---:|")
