@@ -510,6 +510,10 @@ def _walk(x: Any, shape: list, found_numbers: list, found_values: list) -> None:
         found_values.append(x)
     elif kind is list or kind is tuple:
         shape.append((kind, len(x)))
+        if _floats_only(x):  # a row of numbers, the common case: the same, at C speed
+            shape += [float] * len(x)
+            found_numbers += x
+            return
         for item in x:
             _walk(item, shape, found_numbers, found_values)
     elif kind is dict:
@@ -523,6 +527,14 @@ def _walk(x: Any, shape: list, found_numbers: list, found_values: list) -> None:
         found_values.extend(x.parameters())
     else:
         shape.append(("object", id(x)))
+
+
+def _floats_only(items: list | tuple) -> bool:
+    """Whether items is not empty and holds floats only (not ints, bools or subclasses)."""
+    return {*map(type, items)} == _JUST_FLOAT
+
+
+_JUST_FLOAT = {float}
 
 
 def _with_tracked_numbers(x: Any, recording: _Recording, counter: list[int] | None = None
@@ -583,6 +595,12 @@ class _Trace:
         # Where, among the read leaves, the ones backward() gives a gradient stand.
         self.gradient_positions = [index for index, leaf in enumerate(graph.read_leaves)
                                    if id(leaf) in graph.needs_grad]
+        # When no leaf is an argument's Value, every call reads the same leaves: list them,
+        # and those that get a gradient, once (None: found among the arguments each call).
+        self.fixed_leaves = self.fixed_receiving = None
+        if not any(source.__class__ is int for source in self.leaf_sources):
+            self.fixed_leaves = self.leaf_sources
+            self.fixed_receiving = self.gradients_of(self.leaf_sources)
         writer = _Writer(graph, vectorize)
         self.source = writer.source()
         self.errors_raised = writer.errors_raised
@@ -602,8 +620,10 @@ class _Trace:
 
     def replay(self, argument_numbers: list[float], argument_values: list[Value],
                interpreted: Callable[[], Value]) -> Replayed:
-        leaves = [argument_values[source] if source.__class__ is int else source
-                  for source in self.leaf_sources]
+        leaves = self.fixed_leaves
+        if leaves is None:
+            leaves = [argument_values[source] if source.__class__ is int else source
+                      for source in self.leaf_sources]
         numbers_read = [leaf._data for leaf in leaves]
         try:
             with self.errors_raised():
@@ -620,10 +640,15 @@ class _Trace:
             fresh = self.backward_code(seed, saved)  # writes no .grad: an error changes nothing
         # A leaf's gradient from this call is summed on its own, then added to what it
         # held, as backward() does (so calling twice gives exactly twice).
-        for position, gradient in zip(self.gradient_positions, fresh):
-            leaf = leaves[position]
+        receiving = (self.fixed_receiving if leaves is self.fixed_leaves
+                     else self.gradients_of(leaves))
+        for leaf, gradient in zip(receiving, fresh):
             before = leaf.grad
             leaf.grad = gradient + before if before else gradient
+
+    def gradients_of(self, leaves: list[Node]) -> list[Node]:
+        """The leaves among these (the read leaves, in order) that get a gradient."""
+        return [leaves[position] for position in self.gradient_positions]
 
 
 def _output_nodes(outputs: list) -> list[Value]:
@@ -949,8 +974,7 @@ class _Writer:
     def loop_forward(self, loop: _Loop) -> list[str]:
         index = list(self.graph.loops).index(id(loop.sum_node))
         names = self.loop_names(loop)
-        rows = [f"({''.join(self.graph.name[id(leaf)] + ', ' for leaf in slots)})"
-                for slots in loop.slots]
+        rows = [_display([self.graph.name[id(leaf)] for leaf in slots]) for slots in loop.slots]
         sample = loop.samples[0]
         slot_names = _target(len(loop.slots[0]), "s")
         lines = [f"    # {len(loop.samples)} samples, each the same graph of {len(sample)} "
@@ -1118,6 +1142,26 @@ def _tuple_of(names: list[str], indent: str = "    ") -> str:
         line += name + ", "
     lines.append(line.rstrip(" ") + ")")
     return f"\n{indent}".join(lines)
+
+
+def _display(names: list[str]) -> str:
+    """A tuple display of names, each run of arguments written as a slice of A:
+    "(*A[0:64], *A[128:138], 1.0,)"."""
+    parts, start = [], 0
+    while start < len(names):
+        first, stop = _argument(names[start]), start + 1
+        if first is not None:
+            while stop < len(names) and _argument(names[stop]) == first + stop - start:
+                stop += 1
+        parts.append(f"*A[{first}:{first + stop - start}]" if stop - start > 1
+                     else names[start])
+        start = stop
+    return f"({''.join(part + ', ' for part in parts)})"
+
+
+def _argument(name: str) -> int | None:
+    """k for the name "A[k]" (the argument number k), else None."""
+    return int(name[2:-1]) if name.startswith("A[") and name[2:-1].isdigit() else None
 
 
 def _where(node: Node) -> str:

@@ -311,6 +311,64 @@ def test_a_model_passed_in_is_read_from_the_object():
     assert step.trace_count == 2
 
 
+def test_rows_and_one_hot_targets_passed_in_are_read_afresh_as_slices_exactly():
+    from nn.losses import cross_entropy_one_hot, one_hot_rows
+
+    net = MLP(4, [3, 3], seed=5)
+
+    def f(rows, targets):
+        return cross_entropy_one_hot([net(x) for x in rows], targets)
+
+    step, parameters = jit(f), net.parameters()
+    rng = random.Random(1)
+    for _ in range(4):  # new rows and labels each call: one trace, the interpreted numbers
+        rows = [[rng.uniform(-2, 2) for _ in range(4)] for _ in range(5)]
+        targets = one_hot_rows([rng.randrange(3) for _ in range(5)], 3)
+        assert_same(compiled(step, parameters, rows, targets),
+                    interpreted(f, parameters, rows, targets))
+    assert step.trace_count == 1
+    # each sample's row of the loop reads its pixels and its one-hot row as two slices of A
+    assert "(*A[0:4], *A[20:23], )" in step.source
+
+
+def nested_arguments():
+    """Random arguments of every form jit takes: numbers, Values, lists, tuples, dicts."""
+    leaves = (st.floats(allow_nan=True) | st.integers(-3, 3) | st.booleans() | st.none()
+              | st.builds(Value, st.floats(-5, 5)))
+    rows = st.lists(st.floats(allow_nan=True), max_size=5)  # the fast path's own form
+    return st.recursive(leaves | rows, lambda inner: (
+        st.lists(inner, max_size=4) | st.lists(inner, max_size=4).map(tuple)
+        | st.dictionaries(st.sampled_from("abc"), inner, max_size=3)), max_leaves=20)
+
+
+@given(st.lists(nested_arguments(), max_size=3))
+def test_flattening_rows_of_floats_fast_gives_what_the_item_by_item_walk_gives(args):
+    jit_module = sys.modules["autograd.jit"]  # (autograd.jit is also the name of jit())
+    fast = jit_module._flatten(tuple(args))
+    original = jit_module._floats_only
+    jit_module._floats_only = lambda items: False  # every list walked item by item
+    try:
+        walked = jit_module._flatten(tuple(args))
+    finally:
+        jit_module._floats_only = original
+    assert fast[0] == walked[0]  # the same shape: the same trace is found
+    assert [id(x) for x in fast[1]] == [id(x) for x in walked[1]]  # the very same numbers
+    assert [id(v) for v in fast[2]] == [id(v) for v in walked[2]]
+
+
+def test_only_rows_of_plain_floats_take_the_fast_path():
+    jit_module = sys.modules["autograd.jit"]
+    assert jit_module._floats_only([1.0, -0.0, math.nan])
+    assert jit_module._floats_only((2.5,))
+    for items in ([], [1.0, 2], [1.0, True], [1.0, Value(1.0)], [1.0, [2.0]]):
+        assert not jit_module._floats_only(items)
+
+    class Half(float):
+        pass
+
+    assert not jit_module._floats_only([1.0, Half(0.5)])
+
+
 # ---- errors: the interpreted engine's own ------------------------------------------------------
 def test_a_domain_error_in_the_replayed_forward_is_the_interpreted_one():
     x = Value(2.0, "x", kind="parameter")
