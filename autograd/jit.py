@@ -1170,6 +1170,23 @@ def _where(node: Node) -> str:
     return f"{node._op.name} {place}".rstrip()
 
 
+def _sum_of(terms: list[str]) -> str:
+    """Python's sum() of the terms, as the engine's sum and dot compute it, written out.
+
+    sum() adds left to right, starting from the int 0: sum((a, b, c)) is exactly
+    0.0 + a + b + c (0.0 + a also turns a -0.0 into 0.0, as sum does). The chain is faster
+    than making a tuple for sum(). Where sum() adds with compensation (Python 3.12 on), or
+    there is nothing to add (sum gives the int 0), the code calls sum() itself.
+    """
+    if not terms or not _SUM_ADDS_LEFT_TO_RIGHT:
+        return f"_sum(({''.join(term + ', ' for term in terms)}))"
+    return " + ".join(["0.0", *terms])
+
+
+# 1e100 + 1.0 is 1e100 in floats: sum() adding left to right ends at 0.0; one that
+# compensates for rounding gives 1.0.
+_SUM_ADDS_LEFT_TO_RIGHT = sum([1e100, 1.0, -1e100]) == 0.0
+
 # How the hottest primitives are written inline (the others call the table's functions).
 # Each is exactly the table's forward function or derivative rule, so the bits agree;
 # the tests compare every primitive with the interpreted engine.
@@ -1180,9 +1197,8 @@ _FORWARD: dict[Primitive, Callable[[list[str]], str]] = {
     NEG: lambda a: f"-{a[0]}",
     IDENTITY: lambda a: a[0],
     RELU: lambda a: f"0.0 if {a[0]} <= 0.0 else {a[0]}",
-    SUM: lambda a: f"_sum(({''.join(x + ', ' for x in a)}))",
-    DOT: lambda a: "_sum(({}))".format("".join(
-        f"{w} * {x}, " for w, x in zip(a[:len(a) // 2], a[len(a) // 2:]))),
+    SUM: lambda a: _sum_of(a),
+    DOT: lambda a: _sum_of([f"{w} * {x}" for w, x in zip(a[:len(a) // 2], a[len(a) // 2:])]),
 }
 _BACKWARD: dict[Primitive, Callable[[list[str], str], dict]] = {
     ADD: lambda a, out: {0: "1.0", 1: "1.0"},

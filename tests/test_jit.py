@@ -104,6 +104,32 @@ def test_random_expressions_give_the_interpreted_numbers_over_replays(expression
         assert_same(outcome(compiled, step, leaves), outcome(interpreted, f, leaves))
 
 
+def bits(x: float) -> tuple:
+    """What tells two floats apart: NaN or not, and the number with the sign of a zero."""
+    return (True,) if x != x else (False, x, math.copysign(1.0, x))
+
+
+edge_floats = st.sampled_from([0.0, -0.0, 1e308, -1e308, math.inf, -math.inf, math.nan,
+                               1e-300, 1.0, -1.0]) | st.floats(-1e3, 1e3)
+
+
+@given(st.lists(edge_floats, min_size=1, max_size=6),
+       st.lists(edge_floats, min_size=6, max_size=6))
+def test_sums_and_dots_give_the_engines_bits_signed_zeros_and_infinities_too(xs, ws):
+    from autograd import dot
+    from autograd import sum as add_up
+
+    leaves = [Value(x, f"x{i}", kind="parameter") for i, x in enumerate(xs)]
+    weights = [Value(w, f"w{i}", kind="parameter") for i, w in enumerate(ws[:len(xs)])]
+
+    def f():
+        return add_up(leaves) * dot(weights, leaves)
+
+    step = jit(f)
+    for _ in range(2):  # the trace's own call, then a replay
+        assert bits(step().data) == bits(f().data)
+
+
 @st.composite
 def small_networks(draw):
     sizes = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
