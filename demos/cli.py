@@ -36,6 +36,7 @@ import viz
 from autograd import DomainError, Value
 from demos import (
     check,
+    compiled,
     digits,
     hidden_layer,
     moons,
@@ -51,7 +52,7 @@ from nn import TrainingDiverged
 
 LESSONS: dict[str, ModuleType] = {
     "neuron": neuron, "training_loop": training_loop, "hidden_layer": hidden_layer,
-    "xor": xor, "moons": moons, "digits": digits, "numpy": with_numpy,
+    "xor": xor, "moons": moons, "digits": digits, "compiled": compiled, "numpy": with_numpy,
     "your_own_op": your_own_op,
 }
 # What every lesson's run takes; the rest of a parsed `lesson` command are its own options.
