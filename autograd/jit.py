@@ -510,7 +510,7 @@ def _walk(x: Any, shape: list, found_numbers: list, found_values: list) -> None:
         found_values.append(x)
     elif kind is list or kind is tuple:
         shape.append((kind, len(x)))
-        if _floats_only(x):  # a row of numbers, the common case: the same, at C speed
+        if _floats_only(x):  # a row of plain floats, the common case: as item by item, faster
             shape += [float] * len(x)
             found_numbers += x
             return
