@@ -984,7 +984,7 @@ class _Writer:
                 tuple(leaf._data for leaf in slots) for slots in loop.slots]
             rows_code = f"ROWS{index}"
         else:
-            rows_code = f"[{', '.join(rows)}]"
+            rows_code = _tuple_of(rows)  # a tuple of rows, a few to a line
         vectorized = self.vectorized.get(id(loop.sum_node))
         if vectorized is not None:
             return vectorized.forward(rows_code, len(loop.samples)) + [
@@ -1156,7 +1156,7 @@ def _display(names: list[str]) -> str:
         parts.append(f"*A[{first}:{first + stop - start}]" if stop - start > 1
                      else names[start])
         start = stop
-    return f"({''.join(part + ', ' for part in parts)})"
+    return f"({', '.join(parts)},)"
 
 
 def _argument(name: str) -> int | None:

@@ -354,7 +354,7 @@ def test_rows_and_one_hot_targets_passed_in_are_read_afresh_as_slices_exactly():
                     interpreted(f, parameters, rows, targets))
     assert step.trace_count == 1
     # each sample's row of the loop reads its pixels and its one-hot row as two slices of A
-    assert "(*A[0:4], *A[20:23], )" in step.source
+    assert "(*A[0:4], *A[20:23],)" in step.source
 
 
 def nested_arguments():
