@@ -357,6 +357,19 @@ def test_rows_and_one_hot_targets_passed_in_are_read_afresh_as_slices_exactly():
     assert "(*A[0:4], *A[20:23],)" in step.source
 
 
+def test_values_passed_in_are_new_leaves_at_each_call_beside_the_ones_f_reads():
+    w = Value(0.5, "w", kind="parameter")
+
+    def f(xs):
+        return (w * xs[0] + xs[1] * xs[2]).tanh() * w
+
+    step, rng = jit(f), random.Random(3)
+    for _ in range(4):  # other Value objects, same shape: the same trace, their gradients
+        xs = [Value(rng.uniform(-2, 2), f"x{i}") for i in range(3)]
+        assert_same(compiled(step, [w, *xs], xs), interpreted(f, [w, *xs], xs))
+    assert step.trace_count == 1
+
+
 def nested_arguments():
     """Random arguments of every form jit takes: numbers, Values, lists, tuples, dicts."""
     leaves = (st.floats(allow_nan=True) | st.integers(-3, 3) | st.booleans() | st.none()
