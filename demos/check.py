@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from autograd import GradcheckError, OwnPrimitive
 from demos.options import whole_number
+from demos.terminal import fail, printable
 
 if TYPE_CHECKING:  # autograd.testing needs hypothesis, an extra: imported when checking
     from autograd.testing import PrimitiveCheck, SlopeCheck
@@ -53,15 +54,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         from autograd.testing import check_primitive
     except ImportError as missing:  # hypothesis is not installed: say how, in one line
-        return _fail(str(missing))
+        return fail("check", str(missing))
     try:
         module = load(args.file)
     except LoadError as error:
-        return _fail(str(error))
+        return fail("check", str(error))
     declared = primitives_in(module)
     if not declared:
-        return _fail(f"{_shown(str(args.file))} declares no primitive: bind one to a name at the "
-                     f"top of the file, e.g. swish = autograd.primitive(\"swish\", ...)")
+        return fail("check", f"{printable(str(args.file))} declares no primitive: bind one to "
+                    f"a name at the top of the file, e.g. swish = autograd.primitive(\"swish\", "
+                    f"...)")
     checks = [_checked(check_primitive, op, args.examples) for op in declared]
     print(table(checks))
     for check in checks:
@@ -84,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def load(path: Path) -> ModuleType:
     """Run the file as a module of its own and return it; LoadError if it cannot run."""
-    shown = _shown(str(path))
+    shown = printable(str(path))
     if not path.is_file():
         raise LoadError(f"no such file: {shown}" if not path.exists()
                         else f"{shown} is not a file")
@@ -98,7 +100,7 @@ def load(path: Path) -> ModuleType:
         raise LoadError(f"{shown} line {error.lineno}: {error.msg}") from None
     except Exception as error:  # noqa: BLE001 - the learner's code may raise anything
         raise LoadError(f"{shown} raised {type(error).__name__} while loading: "
-                        f"{_shown(_first_line(error))}") from None
+                        f"{printable(_first_line(error))}") from None
     return module
 
 
@@ -150,19 +152,8 @@ def _error_name(slope: SlopeCheck) -> str:
     return slope.problem.split(":")[0]
 
 
-def _shown(text: str) -> str:
-    """text as it is, or its repr if it holds a control or format character: an ESC or a
-    line break from a file name or an error message must not reach the terminal."""
-    return text if text.isprintable() else repr(text)
-
-
 def _first_line(error: Exception) -> str:
     return (str(error).splitlines() or [""])[0]
-
-
-def _fail(message: str) -> int:
-    print(f"blameflow check: error: {message}", file=sys.stderr)
-    return 2
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ import argparse
 import importlib.metadata
 import re
 import sys
-import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -48,6 +47,7 @@ from demos import (
 )
 from demos.expression import ExpressionError, compute, vocabulary
 from demos.options import OptionError, whole_number
+from demos.terminal import fail, printable
 from nn import TrainingDiverged
 
 LESSONS: dict[str, ModuleType] = {
@@ -269,21 +269,7 @@ def _write_picture(write: Callable[..., Any], result: Value, path: Path,
 
 
 def _fail(message: str, command: str = "expr") -> int:
-    """Print `blameflow COMMAND: error: message` as one line on stderr; the exit status 2."""
-    print(f"blameflow {command}: error: {printable(message)}", file=sys.stderr)
-    return 2
-
-
-def printable(text: str) -> str:
-    """text with control characters, line breaks and invisible format characters escaped.
-
-    An ESC in a name or a path would otherwise reach the terminal and restyle it, a
-    newline would break the one-line error, a right-to-left mark would reorder it.
-    """
-    unseen = ("Cc", "Cf", "Cs", "Zl", "Zp")  # control, format, lone surrogate, line breaks
-    return "".join(character.encode("unicode_escape").decode("ascii")
-                   if unicodedata.category(character) in unseen else character
-                   for character in text)
+    return fail(command, message)
 
 
 if __name__ == "__main__":

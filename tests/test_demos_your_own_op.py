@@ -186,7 +186,7 @@ def test_exit_0_when_every_primitive_passes(tmp_path, capsys):
      "{path} raised ValueError while loading: 'tanh' is a built-in primitive already"),
     ("x = 1\n", "none.py", "{path} declares no primitive"),
     ("raise ValueError('a\\x1b[31m\\nb')\n", "escape.py",
-     "{path} raised ValueError while loading: 'a\\x1b[31m'"),
+     "{path} raised ValueError while loading: a\\x1b[31m"),
 ])
 def test_a_file_that_cannot_be_checked_is_one_line_and_exit_2(tmp_path, capsys, text, name,
                                                               message):
