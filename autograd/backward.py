@@ -29,7 +29,7 @@ from typing import Any
 from autograd import clock
 from autograd.errors import StaleGraphError
 from autograd.mode import enable_grad, no_grad
-from autograd.node import Node, describe
+from autograd.node import CONSTANT, Node, describe
 from autograd.primitives import ARITHMETIC_ERRORS
 
 
@@ -117,7 +117,7 @@ def constant_nodes(order: Sequence[Node]) -> set[Node]:
     made_from_them_alone = no_gradient.issuperset  # every child needs no gradient?
     for node in order:
         children = node._children
-        if made_from_them_alone(children) if children else node._kind == "constant":
+        if made_from_them_alone(children) if children else node._kind == CONSTANT:
             no_gradient.add(node)
     return no_gradient
 

@@ -38,16 +38,13 @@ from autograd.backward import (
     reachable,
     refuse_stale,
 )
-from autograd.node import Node
+from autograd.node import CONSTANT, Node
 from autograd.primitives import ARITHMETIC_ERRORS
 
 # One sweep at a time in the whole process. A sweep writes .grad all over the graph it
 # walks, and two at once on one graph (or on graphs sharing parameters) would add into each
 # other's half-finished sums. Taking turns costs nothing: Python runs one thread at a time.
 _one_sweep_at_a_time = threading.Lock()
-
-CONSTANT = "constant"  # a constant leaf's kind
-
 
 def backward(root: Node, grad: float) -> None:
     """Set .grad of every node below root to d root/d node (times `grad`).

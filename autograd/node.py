@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from autograd.primitives import Primitive
 
+# The kind of a leaf that never gets a gradient (nor does a node made from constants alone).
+# Kinds are interned strings, one object each, so the fast sweep may compare them with `is`.
+CONSTANT = "constant"
+
 
 class Node:
     """A node of a computation graph: the fields, and what viz and learners read of them.
@@ -48,7 +52,7 @@ class Node:
 
     @property
     def kind(self) -> str:
-        """"computed", or for a leaf: "input", "parameter" or "constant"."""
+        """"computed", or for a leaf: "input", "parameter" or CONSTANT."""
         return self._kind
 
     @property

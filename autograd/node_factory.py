@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from autograd import clock, mode
-from autograd.node import Node, describe
+from autograd.node import CONSTANT, Node, describe
 from autograd.primitives import ARITHMETIC_ERRORS, Primitive
 
 N = TypeVar("N", bound=Node)
@@ -81,7 +81,7 @@ def new_node(node_class: type[N], data: float, children: tuple[N, ...], op: Prim
     else:
         node._children = ()
         node._op = None
-        node._kind = "constant"
+        node._kind = CONSTANT
         node._saved = None
     node._serial = _tick()
     node._visit = None
