@@ -25,6 +25,7 @@ bench: $(PY)
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/moons.py
 	$(PY) benchmarks/learner_loop.py
+	$(PY) benchmarks/digits.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info .pytest_cache .hypothesis
