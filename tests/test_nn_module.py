@@ -6,6 +6,8 @@ import ast
 import pathlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd import Value
 from nn import MLP, Module, Neuron, StateDictError
@@ -172,3 +174,68 @@ def test_an_attribute_module_trains_saves_and_loads(tmp_path) -> None:
     other = PyTorchStyle()
     other.load(tmp_path / "m.json")
     assert other.state_dict() == module.state_dict()
+
+
+# ---- parameters() walks without names, and agrees with named_parameters() -----------------------
+class Bag(Module):
+    """A module holding whatever it is given, as attributes a0, a1, ... in that order."""
+
+    def __init__(self, held: list) -> None:
+        for i, item in enumerate(held):
+            setattr(self, f"a{i}", item)
+
+
+class ParametersBackwards(Bag):
+    """Says itself which parameters it holds: its attributes' parameters, last first."""
+
+    def own_parameters(self):
+        return reversed(list(super().own_parameters()))
+
+
+class ChildrenBackwards(Bag):
+    """Says itself which modules it holds: its attributes' modules, last first."""
+
+    def named_children(self):
+        return reversed(list(super().named_children()))
+
+
+@st.composite
+def module_trees(draw) -> Module:
+    """A random module tree: Values (of each kind) and modules held in attributes, lists,
+    tuples and dicts, any of them in several places, some classes saying themselves what
+    they hold. Each module can hold only those made before it, so there are no cycles."""
+    kinds = st.sampled_from(["parameter", "parameter", "parameter", "input", "constant"])
+    values = [Value(0.0, kind=draw(kinds)) for _ in range(draw(st.integers(1, 8)))]
+    modules: list[Module] = []
+    for _ in range(draw(st.integers(1, 6))):
+        item = st.sampled_from(values + modules)
+        holding = st.one_of(item, st.lists(item, max_size=3), st.lists(item, max_size=3).map(tuple),
+                            st.dictionaries(st.sampled_from("xyz"), item, max_size=3),
+                            st.sampled_from([7, "text", None]))
+        cls = draw(st.sampled_from([Bag, ParametersBackwards, ChildrenBackwards]))
+        modules.append(cls(draw(st.lists(holding, min_size=1, max_size=5))))
+    return modules[-1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(module_trees())
+def test_parameters_are_named_parameters_without_the_names(module: Module) -> None:
+    assert module.parameters() == [parameter for _, parameter in module.named_parameters()]
+    assert module.num_parameters() == len(module.state_dict())
+
+
+def test_parameters_follow_a_subclass_that_overrides_named_parameters() -> None:
+    class Renamed(Affine):
+        def named_parameters(self, prefix: str = ""):
+            return reversed(list(super().named_parameters(prefix)))
+
+    module = Renamed()
+    assert module.parameters() == [module.inner.b, module.inner.w0, module.c, module.a]
+
+
+def test_a_subclass_saying_what_it_holds_is_asked_even_when_it_is_a_child() -> None:
+    inner = ParametersBackwards([Value(1.0, kind="parameter"), Value(2.0, kind="parameter")])
+    outer = Bag([Value(3.0, kind="parameter"), inner, inner.a0])
+    # outer's own parameters first (inner.a0 is one of them too), then inner's, last first;
+    # inner.a0 counts once, at its first place
+    assert outer.parameters() == [outer.a0, inner.a0, inner.a1]
