@@ -17,7 +17,7 @@ from autograd.gradcheck import gradcheck
 from autograd.jit import jit
 from autograd.mode import enable_grad, is_grad_enabled, no_grad, scope
 from autograd.primitives import TABLE, Primitive
-from autograd.value import Value, apply, constant, dot
+from autograd.value import Value, apply, constant, dot, set_data
 
 # autograd.sum(values) makes one node for a whole sum. It is left out of __all__ so that
 # `from autograd import *` keeps Python's own sum (and its start argument) in place.
@@ -27,5 +27,6 @@ __all__ = [
     "TABLE", "DomainError", "GradcheckError", "OwnPrimitive", "Primitive", "StaleGraphError",
     "Value", "apply", "constant", "dot", "enable_grad", "exp", "grad", "gradcheck",
     "gradients", "hessian", "is_grad_enabled", "jit", "leaky_relu", "log", "no_grad", "primitive",
-    "relu", "scope", "sigmoid", "softplus", "sqrt", "tanh", "topological_order", "value_and_grad",
+    "relu", "scope", "set_data", "sigmoid", "softplus", "sqrt", "tanh", "topological_order",
+    "value_and_grad",
 ]

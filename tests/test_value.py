@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import Value, dot, no_grad
+from autograd import StaleGraphError, Value, dot, no_grad, set_data
 from autograd import sum as fused_sum
 from autograd.batch import Batch, dot_each
 
@@ -210,3 +210,113 @@ def test_a_leaf_has_a_kind_and_no_primitive_and_a_computed_node_both():
     with no_grad():
         z = x * 2.0
     assert (z.kind, z.primitive, z.op) == ("constant", None, "")
+
+
+# ---- set_data: many leaves' numbers at once ----------------------------------------------------
+def small_graph(numbers: list[float]) -> tuple[list[Value], Value]:
+    """Leaves a, b, c with these numbers and a graph built from them: a * b + c.tanh()."""
+    a, b, c = (Value(x, label, kind="parameter") for x, label in zip(numbers, "abc"))
+    return [a, b, c], a * b + c.tanh()
+
+
+@given(st.lists(st.sets(st.integers(0, 2), min_size=1), min_size=1, max_size=3))
+def test_set_data_makes_a_graph_stale_exactly_as_setting_each_leaf_does(changes):
+    """changes: which leaves get a new number, in one or more rounds of changes."""
+    by_setter, old_by_setter = small_graph([1.0, 2.0, 3.0])
+    in_bulk, old_in_bulk = small_graph([1.0, 2.0, 3.0])
+    for round_number, chosen in enumerate(changes):
+        for i in sorted(chosen):
+            by_setter[i].data = 10.0 * i + round_number
+        set_data([in_bulk[i] for i in sorted(chosen)],
+                 [10.0 * i + round_number for i in sorted(chosen)])
+    with pytest.raises(StaleGraphError) as per_leaf:
+        old_by_setter.backward()
+    with pytest.raises(StaleGraphError) as bulk:
+        old_in_bulk.backward()
+    assert str(bulk.value) == str(per_leaf.value)
+    # a graph built after the change reads the new numbers and gives the same gradients
+    for leaves in (by_setter, in_bulk):
+        a, b, c = leaves
+        (a * b + c.tanh()).backward()
+    assert [(v.data, v.grad) for v in in_bulk] == [(v.data, v.grad) for v in by_setter]
+
+
+def test_set_data_turns_ints_into_floats_as_the_setter_does():
+    leaves, _ = small_graph([1.0, 2.0, 3.0])
+    set_data(leaves, [4, 5.5, -1])
+    assert [(v.data, type(v.data)) for v in leaves] == [(4.0, float), (5.5, float), (-1.0, float)]
+
+
+def unchanged_after(action, leaves: list[Value], graph: Value) -> None:
+    """Run action (which must raise); then the leaves hold their numbers and the graph
+    built before still runs backward(): nothing was changed, not even the clock."""
+    numbers = [v.data for v in leaves]
+    action()
+    assert [v.data for v in leaves] == numbers
+    for v in leaves:
+        v.grad = 0.0
+    graph.backward()  # d(a * b + tanh c)/da = b
+    assert leaves[0].grad == leaves[1].data
+
+
+@pytest.mark.parametrize("numbers, error, message", [
+    ([1.0, "2.0", 3.0], TypeError,
+     r"set_data: numbers\[1\] \(for node 'b'\) takes an int or float, got str: '2.0'"),
+    ([1.0, 2.0, True], TypeError, r"numbers\[2\] \(for node 'c'\).*a bool is not a number"),
+    ([1.0, 2.0, Value(3.0)], TypeError, r"got Value.*it is a Value already"),
+    ([1.0, 2.0], ValueError, "3 leaves but 2 numbers"),
+])
+def test_set_data_refuses_a_non_number_and_changes_nothing(numbers, error, message):
+    leaves, graph = small_graph([1.0, 2.0, 3.0])
+
+    def bad_set() -> None:
+        with pytest.raises(error, match=message):
+            set_data(leaves, numbers)
+
+    unchanged_after(bad_set, leaves, graph)
+
+
+def test_set_data_refuses_a_computed_value_or_a_non_value_and_changes_nothing():
+    leaves, graph = small_graph([1.0, 2.0, 3.0])
+
+    def computed() -> None:
+        with pytest.raises(AttributeError, match="data of an unlabelled add node cannot be "
+                                                 "set: it was computed by add"):
+            set_data([*leaves, graph], [4.0, 5.0, 6.0, 7.0])
+
+    def not_a_value() -> None:
+        with pytest.raises(TypeError, match=r"set_data: leaves\[3\] is a float, not a Value"):
+            set_data([*leaves, 1.0], [4.0, 5.0, 6.0, 7.0])
+
+    unchanged_after(computed, leaves, graph)
+    unchanged_after(not_a_value, leaves, graph)
+
+
+def test_set_data_calls_the_setter_of_a_class_that_has_its_own():
+    class Counted(Value):
+        __slots__ = ()
+        sets: list = []
+
+        @property
+        def data(self) -> float:
+            return Value.data.__get__(self)
+
+        @data.setter
+        def data(self, number: float) -> None:
+            Counted.sets.append(number)
+            Value.data.__set__(self, number)
+
+    plain, counted = Value(1.0), Counted(2.0)
+    set_data([plain, counted], [3, 4])
+    assert (plain.data, counted.data, Counted.sets) == (3.0, 4.0, [4.0])
+
+
+def test_a_compiled_step_notices_set_data():
+    from autograd import jit
+
+    leaves, _ = small_graph([1.0, 2.0, 3.0])
+    a, b, c = leaves
+    loss = jit(lambda: a * b + c.tanh())()
+    set_data(leaves, [4.0, 5.0, 6.0])
+    with pytest.raises(StaleGraphError, match="'a'"):
+        loss.backward()
