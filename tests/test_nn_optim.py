@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import math
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tripwire import Tripwire, press_ctrl_c, raise_interrupt
 
-from autograd import Value
+from autograd import StaleGraphError, Value, jit
 from nn import SGD, Adam
 
 START = [0.5, -1.5, 2.0]
@@ -206,3 +207,115 @@ def run_torch(torch, optimizer_class, steps: int, **options) -> list[float]:
     params = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in START]
     descend(params, optimizer_class, steps, **options)
     return [p.item() for p in params]
+
+
+# ---- the same floats as the textbook loop, one parameter at a time -----------------------------
+def textbook_sgd(numbers, gradient_rounds, lr, momentum, weight_decay):
+    """SGD one parameter at a time, in torch.optim's order of operations."""
+    numbers, velocity = list(numbers), None
+    for gradients in gradient_rounds:
+        new_velocity = []
+        for i, g in enumerate(gradients):
+            if weight_decay:
+                g = g + weight_decay * numbers[i]
+            if momentum:
+                g = g if velocity is None else momentum * velocity[i] + g
+                new_velocity.append(g)
+            numbers[i] = numbers[i] - lr * g
+        velocity = new_velocity
+    return numbers
+
+
+def textbook_adam(numbers, gradient_rounds, lr, beta1, beta2, eps=1e-8):
+    """Adam one parameter at a time, in torch.optim's order of operations."""
+    numbers = list(numbers)
+    m, v = [0.0] * len(numbers), [0.0] * len(numbers)
+    for t, gradients in enumerate(gradient_rounds, start=1):
+        for i, g in enumerate(gradients):
+            m[i] = beta1 * m[i] + (1.0 - beta1) * g
+            v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
+            m_hat = m[i] / (1.0 - beta1 ** t)
+            v_hat = v[i] / (1.0 - beta2 ** t)
+            numbers[i] = numbers[i] - lr * m_hat / (math.sqrt(v_hat) + eps)
+    return numbers
+
+
+finite = st.floats(-10.0, 10.0)
+
+
+def stepped(optimizer_class, numbers, gradient_rounds, **options) -> list[float]:
+    params = [Value(x, kind="parameter") for x in numbers]
+    optimizer = optimizer_class(params, **options)
+    for gradients in gradient_rounds:
+        for p, g in zip(params, gradients):
+            p.grad = g
+        optimizer.step()
+    return [p.data for p in params]
+
+
+@settings(max_examples=50)
+@given(data=st.data(), size=st.integers(1, 6), rounds=st.integers(1, 5),
+       lr=st.floats(1e-4, 1.0), momentum=st.sampled_from([0.0, 0.9]),
+       weight_decay=st.sampled_from([0.0, 0.01]))
+def test_sgd_gives_the_textbook_loops_floats_bit_for_bit(data, size, rounds, lr, momentum,
+                                                         weight_decay) -> None:
+    numbers = data.draw(st.lists(finite, min_size=size, max_size=size))
+    gradient_rounds = data.draw(st.lists(st.lists(finite, min_size=size, max_size=size),
+                                         min_size=rounds, max_size=rounds))
+    ours = stepped(SGD, numbers, gradient_rounds, lr=lr, momentum=momentum,
+                   weight_decay=weight_decay)
+    assert ours == textbook_sgd(numbers, gradient_rounds, lr, momentum, weight_decay)
+
+
+@settings(max_examples=50)
+@given(data=st.data(), size=st.integers(1, 6), rounds=st.integers(1, 5),
+       lr=st.floats(1e-4, 1.0), beta1=st.sampled_from([0.0, 0.9]),
+       beta2=st.sampled_from([0.99, 0.999]))
+def test_adam_gives_the_textbook_loops_floats_bit_for_bit(data, size, rounds, lr, beta1,
+                                                          beta2) -> None:
+    numbers = data.draw(st.lists(finite, min_size=size, max_size=size))
+    gradient_rounds = data.draw(st.lists(st.lists(finite, min_size=size, max_size=size),
+                                         min_size=rounds, max_size=rounds))
+    ours = stepped(Adam, numbers, gradient_rounds, lr=lr, betas=(beta1, beta2))
+    assert ours == textbook_adam(numbers, gradient_rounds, lr, beta1, beta2)
+
+
+# ---- a step changes the parameters at one moment: graphs from before are stale -------------------
+class Interrupting:
+    """A gradient that raises KeyboardInterrupt when the update computes with it."""
+
+    def _interrupt(self, other):
+        raise KeyboardInterrupt
+
+    __add__ = __radd__ = __mul__ = __rmul__ = _interrupt
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS)
+def test_an_interrupt_while_the_new_numbers_are_computed_changes_nothing(make) -> None:
+    params = [Value(x, kind="parameter") for x in START]
+    optimizer = make(params)
+    descend_with(optimizer, params, 1)
+    values, state = [p.data for p in params], own_state(optimizer)
+    loss = quadratic(params)
+    optimizer.zero_grad()
+    loss.backward()
+    params[1].grad = Interrupting()
+    with pytest.raises(KeyboardInterrupt):
+        optimizer.step()
+    assert [p.data for p in params] == values
+    assert own_state(optimizer) == state
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS)
+def test_after_a_step_a_graph_from_before_refuses_backward(make) -> None:
+    params = [Value(x, label, kind="parameter") for x, label in zip(START, "abc")]
+    optimizer = make(params)
+    loss, compiled = quadratic(params), jit(quadratic)(params)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    with pytest.raises(StaleGraphError, match="was given a new number"):
+        loss.backward()
+    with pytest.raises(StaleGraphError, match="was given a new number"):
+        compiled.backward()
+    quadratic(params).backward()  # a graph built after the step is fine
