@@ -130,6 +130,18 @@ def test_sums_and_dots_give_the_engines_bits_signed_zeros_and_infinities_too(xs,
         assert bits(step().data) == bits(f().data)
 
 
+def test_where_sum_compensates_the_code_calls_sum_itself(monkeypatch):
+    from autograd import dot
+
+    jit_module = sys.modules["autograd.jit"]
+    monkeypatch.setattr(jit_module, "_SUM_ADDS_LEFT_TO_RIGHT", False)  # as on Python 3.12
+    leaves = [Value(x, kind="parameter") for x in (1e100, 1.0, -1e100, 2.0, 3.0, -0.0)]
+    step = jit(lambda: dot(leaves[:3], leaves[3:]))
+    for _ in range(2):  # the trace's own call, then a replay
+        assert_same(compiled(step, leaves), interpreted(step.function, leaves))
+    assert "_sum((p0 * p3, p1 * p4, p2 * p5, ))" in step.source
+
+
 @st.composite
 def small_networks(draw):
     sizes = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
