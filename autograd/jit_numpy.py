@@ -247,7 +247,7 @@ class LoopWriter:
         scalars = what
         if len(block.nodes) == 1:
             return scalars[0]
-        return f"_np.array([{', '.join(scalars)}])[:, None]"
+        return f"{_numbers_of(scalars)}[:, None]"
 
     def _inputs_code(self, block: _Block) -> str:
         """The matrix X of a matmul block's inputs (k rows, one per input)."""
@@ -314,8 +314,7 @@ class LoopWriter:
         for block in self.blocks:
             where = _where(block.nodes[0])
             if block.kind == "matmul":
-                weights = ", ".join(f"[{', '.join(w)}]" for w in block.weights)
-                lines.append(f"    W{block.index} = _np.array([{weights}])")
+                lines.append(f"    W{block.index} = {_weight_matrix(block.weights)}")
                 lines.append(f"    {block.name} = W{block.index} @ {self._inputs_code(block)}"
                              f"  # {len(block.nodes)} x dot {where}")
             elif block.kind == "reduce":
@@ -467,6 +466,42 @@ class LoopWriter:
                     if name.startswith("p"):
                         lines.append(f"    g{name} += _t[{r}]")
         return lines
+
+
+def _numbers_of(names: list[str]) -> str:
+    """A NumPy row of the numbers named: a slice of P when they are read leaves evenly
+    spaced in it (each neuron's bias: p64, p129, ...), which NumPy copies at C speed."""
+    positions = _leaf_positions(names)
+    if positions is None or len(positions) < 2:
+        return f"_np.array([{', '.join(names)}])"
+    step = positions[1] - positions[0]
+    if step < 1 or positions != list(range(positions[0], positions[-1] + 1, step)):
+        return f"_np.array([{', '.join(names)}])"
+    return f"_np.array(P[{positions[0]}:{positions[-1] + 1}:{step}])"
+
+
+def _weight_matrix(weights: list[list[str]]) -> str:
+    """The matrix W of a layer's weights, one row per neuron: a block of P reshaped when
+    the rows are evenly spaced runs of read leaves (neuron j's weights, then its bias)."""
+    rows = [_leaf_positions(row) for row in weights]
+    width = len(weights[0])
+    if all(r is not None and r == list(range(r[0], r[0] + width)) for r in rows):
+        start = rows[0][0]
+        stride = rows[1][0] - start if len(rows) > 1 else width
+        if stride >= width and all(r[0] == start + j * stride for j, r in enumerate(rows)):
+            block = f"_np.array(P[{start}:{start + len(rows) * stride}])"
+            if stride == width:
+                return f"{block}.reshape({len(rows)}, {width})"
+            return f"{block}.reshape({len(rows)}, {stride})[:, :{width}]"
+    listed = ", ".join(f"[{', '.join(w)}]" for w in weights)
+    return f"_np.array([{listed}])"
+
+
+def _leaf_positions(names: list[str]) -> list[int] | None:
+    """Where the named numbers stand in P (p7 -> 7), or None if one is not a read leaf."""
+    if not all(name[:1] == "p" and name[1:].isdigit() for name in names):
+        return None
+    return [int(name[1:]) for name in names]
 
 
 def _where(node: Node) -> str:

@@ -197,3 +197,32 @@ def test_an_n_ary_op_without_a_numpy_form_gets_each_inputs_own_partial():
     for xs in ([1.0, -2.0, 0.5], [0.3, 2.0, -1.2]):
         assert_agree(run(step, [w, v], xs), run(f, [w, v], xs))
     assert "_each_partials(_op0_x_times_y_squared" in step.source
+
+
+def test_a_layers_weights_are_read_from_p_in_one_slice_when_they_lie_in_a_grid():
+    """MLP weights lie in P neuron after neuron (weights, then the bias): W is one slice
+    reshaped. Weights read in another order (or shared) are listed one by one, and both
+    give the engine's numbers."""
+    model = MLP(3, [4, 2], seed=3)
+    f = cross_entropy_step(model)
+    step = jit(f, vectorize=True)
+    rows, targets = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]], one_hot_rows([1, 0], 2)
+    assert_agree(run(step, model.parameters(), rows, targets),
+                 run(f, model.parameters(), rows, targets))
+    assert "W0 = _np.array(P[0:16]).reshape(4, 4)[:, :3]" in step.source
+
+    a, b, c = (Value(v, name, kind="parameter") for v, name in ((0.5, "a"), (-2.0, "b"),
+                                                                  (1.5, "c")))
+
+    def tangled(rows):
+        outs = []
+        for row in rows:
+            x = [Value(number) for number in row]
+            outs.append(autograd.dot([b, a], x) * autograd.dot([a, c], x)
+                        + autograd.dot([c, c], x))
+        return autograd.sum(outs)
+
+    step = jit(tangled, vectorize=True)
+    rows = [[1.0, 2.0], [-0.5, 3.0], [2.5, -1.0]]
+    assert_agree(run(step, [a, b, c], rows), run(tangled, [a, b, c], rows))
+    assert "W0 = _np.array([[" in step.source and "@" in step.source
