@@ -67,7 +67,7 @@ from typing import Any
 from autograd import clock, jit_numpy, mode
 from autograd.backward import reachable
 from autograd.errors import StaleGraphError
-from autograd.node import Node, describe
+from autograd.node import CONSTANT, Node, describe
 from autograd.primitives import (
     ADD,
     ARITHMETIC_ERRORS,
@@ -719,7 +719,7 @@ class _Graph:
             self.name[key] = f"p{len(self.read_leaves)}"
             self.read_leaves.append(node)
             self.leaf_sources.append(by_argument.get(key, node))
-            if node._kind != "constant":  # a constant gets no gradient, as in backward()
+            if node._kind != CONSTANT:  # a constant gets no gradient, as in backward()
                 self.needs_grad.add(key)
         else:
             position = recording.argument_floats.get(id(node._data))

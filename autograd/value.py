@@ -22,7 +22,7 @@ from typing import Any
 from autograd import clock, mode
 from autograd.fast_sweep import backward as _fast_sweep
 from autograd.functions import is_number
-from autograd.node import Node, describe
+from autograd.node import CONSTANT, Node, describe
 from autograd.node_factory import node_makers
 from autograd.primitives import (
     ABS,
@@ -46,7 +46,7 @@ from autograd.primitives import (
     Primitive,
 )
 
-LEAF_KINDS = ("input", "parameter", "constant")
+LEAF_KINDS = ("input", "parameter", CONSTANT)
 
 
 class Value(Node):
@@ -243,7 +243,7 @@ class Value(Node):
 
     def detach(self) -> Value:
         """A constant leaf with the same data: gradients stop here."""
-        return Value(self.data, self.label, kind="constant")
+        return Value(self.data, self.label, kind=CONSTANT)
 
 
 # ---- many leaves at once ----------------------------------------------------------------
@@ -310,7 +310,7 @@ def constant(x: Any, where: str = "constant()") -> Value:
     """
     if isinstance(x, Value):
         return x.detach()
-    return Value(_number(x, where), kind="constant")
+    return Value(_number(x, where), kind=CONSTANT)
 
 
 def as_value(x: Any, where: str = "a Value operation") -> Value:
