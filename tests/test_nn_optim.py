@@ -240,7 +240,12 @@ def textbook_adam(numbers, gradient_rounds, lr, beta1, beta2, eps=1e-8):
     return numbers
 
 
-finite = st.floats(-10.0, 10.0)
+@st.composite
+def parameters_and_gradients(draw) -> tuple[list[float], list[list[float]]]:
+    """Some parameters' starting numbers, and their gradients for each of a few steps."""
+    finite, size = st.floats(-10.0, 10.0), draw(st.integers(1, 6))
+    numbers = st.lists(finite, min_size=size, max_size=size)
+    return draw(numbers), draw(st.lists(numbers, min_size=1, max_size=5))
 
 
 def stepped(optimizer_class, numbers, gradient_rounds, **options) -> list[float]:
@@ -254,28 +259,21 @@ def stepped(optimizer_class, numbers, gradient_rounds, **options) -> list[float]
 
 
 @settings(max_examples=50)
-@given(data=st.data(), size=st.integers(1, 6), rounds=st.integers(1, 5),
-       lr=st.floats(1e-4, 1.0), momentum=st.sampled_from([0.0, 0.9]),
-       weight_decay=st.sampled_from([0.0, 0.01]))
-def test_sgd_gives_the_textbook_loops_floats_bit_for_bit(data, size, rounds, lr, momentum,
+@given(start=parameters_and_gradients(), lr=st.floats(1e-4, 1.0),
+       momentum=st.sampled_from([0.0, 0.9]), weight_decay=st.sampled_from([0.0, 0.01]))
+def test_sgd_gives_the_textbook_loops_floats_bit_for_bit(start, lr, momentum,
                                                          weight_decay) -> None:
-    numbers = data.draw(st.lists(finite, min_size=size, max_size=size))
-    gradient_rounds = data.draw(st.lists(st.lists(finite, min_size=size, max_size=size),
-                                         min_size=rounds, max_size=rounds))
+    numbers, gradient_rounds = start
     ours = stepped(SGD, numbers, gradient_rounds, lr=lr, momentum=momentum,
                    weight_decay=weight_decay)
     assert ours == textbook_sgd(numbers, gradient_rounds, lr, momentum, weight_decay)
 
 
 @settings(max_examples=50)
-@given(data=st.data(), size=st.integers(1, 6), rounds=st.integers(1, 5),
-       lr=st.floats(1e-4, 1.0), beta1=st.sampled_from([0.0, 0.9]),
-       beta2=st.sampled_from([0.99, 0.999]))
-def test_adam_gives_the_textbook_loops_floats_bit_for_bit(data, size, rounds, lr, beta1,
-                                                          beta2) -> None:
-    numbers = data.draw(st.lists(finite, min_size=size, max_size=size))
-    gradient_rounds = data.draw(st.lists(st.lists(finite, min_size=size, max_size=size),
-                                         min_size=rounds, max_size=rounds))
+@given(start=parameters_and_gradients(), lr=st.floats(1e-4, 1.0),
+       beta1=st.sampled_from([0.0, 0.9]), beta2=st.sampled_from([0.99, 0.999]))
+def test_adam_gives_the_textbook_loops_floats_bit_for_bit(start, lr, beta1, beta2) -> None:
+    numbers, gradient_rounds = start
     ours = stepped(Adam, numbers, gradient_rounds, lr=lr, betas=(beta1, beta2))
     assert ours == textbook_adam(numbers, gradient_rounds, lr, beta1, beta2)
 
