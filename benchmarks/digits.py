@@ -239,6 +239,7 @@ def main() -> None:
         print("jit vectorised: skipped (pip install numpy)")
     try:
         import torch  # noqa: F401
+        torch_run(1)  # torch sets itself up at its first step: not part of an epoch
         contenders["torch batched"] = torch_run
     except ImportError:
         print("torch batched: skipped (pip install torch)")
