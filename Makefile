@@ -9,9 +9,10 @@ PIP := $(PY) -m pip
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# The guided tour: training, graphs, explorer pages and plots, written under out/.
+# The guided tour: training, graphs, explorer pages and plots, written under out/. The
+# testing extra (hypothesis) is for the last lesson, which property-tests a derivative.
 demo: $(PY)
-	$(PIP) install --quiet -e ".[wasm,plot,numpy]"
+	$(PIP) install --quiet -e ".[wasm,plot,numpy,testing]"
 	$(PY) -m demos tour --out out
 
 # The whole suite, with everything the optional checks need (but torch, see .ci/run).
