@@ -8,8 +8,13 @@ missing install step.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import signal
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import settings
@@ -69,3 +74,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def run_lesson(tmp_path_factory: pytest.TempPathFactory
+               ) -> Callable[[ModuleType], tuple[dict, str, Path]]:
+    """run_lesson(module): the lesson run once (quick) in a fresh folder, quietly; its
+    numbers, what it printed, and its folder."""
+    def run(lesson: ModuleType) -> tuple[dict, str, Path]:
+        out = tmp_path_factory.mktemp(lesson.__name__.rsplit(".", 1)[-1])
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            numbers = lesson.run(out, quick=True)
+        return numbers, printed.getvalue(), out
+    return run

@@ -3,8 +3,6 @@ numbers are the engine's, and a flipped guard traces again."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import subprocess
 import sys
 from pathlib import Path
@@ -15,13 +13,9 @@ from demos import compiled
 
 
 @pytest.fixture(scope="module")
-def lesson(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, Path]:
+def lesson(run_lesson) -> tuple[dict, str, Path]:
     """The lesson run once (quick): its numbers, what it printed, and its folder."""
-    out = tmp_path_factory.mktemp("compiled")
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        numbers = compiled.run(out, quick=True)
-    return numbers, printed.getvalue(), out
+    return run_lesson(compiled)
 
 
 def test_the_printed_code_is_the_written_code_and_it_computes_the_neurons_gradients(lesson):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 import re
 import subprocess
@@ -27,13 +25,9 @@ def swish_slope(x: float) -> float:
 
 # ---- the lesson -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def lesson(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, Path]:
+def lesson(run_lesson) -> tuple[dict, str, Path]:
     """The lesson run once (quick): its numbers, what it printed, and its folder."""
-    out = tmp_path_factory.mktemp("your_own_op")
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        numbers = your_own_op.run(out, quick=True)
-    return numbers, printed.getvalue(), out
+    return run_lesson(your_own_op)
 
 
 def test_the_check_catches_the_wrong_derivative_with_the_true_and_the_wrong_slope(lesson):
