@@ -509,11 +509,11 @@ def _walk(x: Any, shape: list, found_numbers: list, found_values: list) -> None:
         shape.append(Value)
         found_values.append(x)
     elif kind is list or kind is tuple:
-        shape.append((kind, len(x)))
-        if _floats_only(x):  # a row of plain floats, the common case: as item by item, faster
-            shape += [float] * len(x)
+        if _floats_only(x):  # a row of plain floats, the common case: in one step
+            shape.append((kind, len(x), float))
             found_numbers += x
             return
+        shape.append((kind, len(x)))
         for item in x:
             _walk(item, shape, found_numbers, found_values)
     elif kind is dict:
@@ -879,6 +879,9 @@ class _Writer:
                  '    """The recorded forward pass: P the leaves\' numbers, A the arguments\'."""']
         lines += self.leaf_legend()
         lines.append(f"    {_target(len(graph.read_leaves), 'p')} = P")
+        if self.vectorized:
+            lines.append("    PN = _np.array(P)  # the same numbers as one NumPy row: the "
+                         "weights are slices of it")
         for node in graph.nodes:
             key = id(node)
             if key in self.in_loop:
@@ -979,17 +982,17 @@ class _Writer:
         slot_names = _target(len(loop.slots[0]), "s")
         lines = [f"    # {len(loop.samples)} samples, each the same graph of {len(sample)} "
                  f"nodes: one loop"]
+        vectorized = self.vectorized.get(id(loop.sum_node))
+        if vectorized is not None:
+            return vectorized.forward(self.samples_matrix(loop, index), len(loop.samples)) + [
+                f"    {self.graph.name[id(loop.sum_node)]} = {vectorized.output_sum()}"
+                f"  # {_where(loop.sum_node)}"]
         if all("A[" not in row for row in rows):
             self.graph.namespace[f"ROWS{index}"] = [
                 tuple(leaf._data for leaf in slots) for slots in loop.slots]
             rows_code = f"ROWS{index}"
         else:
             rows_code = _tuple_of(rows)  # a tuple of rows, a few to a line
-        vectorized = self.vectorized.get(id(loop.sum_node))
-        if vectorized is not None:
-            return vectorized.forward(rows_code, len(loop.samples)) + [
-                f"    {self.graph.name[id(loop.sum_node)]} = {vectorized.output_sum()}"
-                f"  # {_where(loop.sum_node)}"]
         lines.append(f"    rows{index} = {rows_code}")
         lines += [f"    outputs{index} = []", f"    kept{index} = []",
                   f"    for {slot_names} in rows{index}:"]
@@ -1001,6 +1004,26 @@ class _Writer:
                   f"    {self.graph.name[id(loop.sum_node)]} = _sum(outputs{index})"
                   f"  # {_where(loop.sum_node)}"]
         return lines
+
+    def samples_matrix(self, loop: _Loop, index: int) -> str:
+        """The code of a vectorised loop's matrix S: row k holds leaf k of every sample.
+
+        Constants (the samples were made inside f) are fixed: S is made once, now. Argument
+        numbers are picked out of A by their positions, SLOTS[k][i] for sample i's leaf k.
+        """
+        np = jit_numpy.numpy()
+        names = [[self.graph.name[id(leaf)] for leaf in slots] for slots in loop.slots]
+        if all("A[" not in name for row in names for name in row):
+            self.graph.namespace[f"ROWS{index}"] = np.array(
+                [[leaf._data for leaf in slots] for slots in loop.slots], dtype=float).T
+            return f"ROWS{index}  # one row per sample leaf: the samples' fixed numbers"
+        positions = [[_argument(name) for name in row] for row in names]
+        if all(k is not None for row in positions for k in row):
+            self.graph.namespace[f"SLOTS{index}"] = np.array(positions).T
+            return (f"_np.array(A)[SLOTS{index}]  # one row per sample leaf: "
+                    f"SLOTS{index}[k][i] is where sample i's leaf k is in A")
+        rows = _tuple_of([_display(row) for row in names])
+        return f"_np.array({rows}, dtype=float).T  # one row per sample leaf"
 
     def loop_names(self, loop: _Loop) -> dict[int, str]:
         """Names inside the loop, from sample 0: u0.. for its nodes, s0.. for its leaves."""
@@ -1020,11 +1043,16 @@ class _Writer:
         kept = self.kept_names()
         lines.append(f"    {_tuple_of(kept)} = saved")
         grads = self.grad_names()
+        read_by_python = self.read_by_python()
         needing = [node for node in graph.nodes if id(node) in graph.needs_grad
                    and id(node) not in self.in_loop
-                   and (id(node) in graph.in_backward or not node._children)]
+                   and (id(node) in graph.in_backward if node._children
+                        else id(node) in read_by_python or not self.vectorized)]
         if needing:
             lines.append(f"    {' = '.join(grads[id(node)] for node in needing)} = 0.0")
+        if self.vectorized:
+            lines.append(f"    GP = _np.zeros({len(graph.read_leaves)})  # the NumPy blocks' "
+                         f"d output / d leaf, one per read leaf")
         root = graph.root
         if id(root) in graph.needs_grad:
             lines.append(f"    {grads[id(root)]} += seed")
@@ -1037,8 +1065,36 @@ class _Writer:
                 lines += self.loop_backward(graph.loops[key], grads)
             else:
                 lines += self.shares(node, graph.name, grads, "    ")
-        lines.append(f"    return {_tuple_of([grads[id(n)] for n in graph.gradient_leaves()])}")
+        lines += self.gradients_returned(grads, read_by_python)
         return lines
+
+    def read_by_python(self) -> set[int]:
+        """The nodes that plain-Python lines read (all of them, without NumPy blocks), and
+        the output, which backward's seed goes to: their gradients are Python floats, g..."""
+        return {id(self.graph.root)} | {
+            id(child) for node in self.graph.nodes if not self.in_numpy_block(node)
+            for child in node._children}
+
+    def in_numpy_block(self, node: Node) -> bool:
+        loop = self.in_loop.get(id(node))
+        return loop is not None and id(loop.sum_node) in self.vectorized
+
+    def gradients_returned(self, grads: dict[int, str], read_by_python: set[int]
+                           ) -> list[str]:
+        """The return line: each gradient leaf's d output / d leaf. With NumPy blocks, a
+        leaf's is its place in GP, plus its Python float when plain lines read it too."""
+        leaves = self.graph.gradient_leaves()
+        if not self.vectorized:
+            return [f"    return {_tuple_of([grads[id(leaf)] for leaf in leaves])}"]
+        position = {id(leaf): k for k, leaf in enumerate(self.graph.read_leaves)}
+        returned = []
+        for leaf in leaves:
+            from_numpy = f"_g[{position[id(leaf)]}]"
+            returned.append(f"{from_numpy} + {grads[id(leaf)]}"
+                            if id(leaf) in read_by_python else from_numpy)
+        if returned == [f"_g[{k}]" for k in range(len(self.graph.read_leaves))]:
+            return ["    return GP.tolist()"]
+        return ["    _g = GP.tolist()", f"    return {_tuple_of(returned)}"]
 
     def grad_names(self) -> dict[int, str]:
         return {key: "g" + name for key, name in self.graph.name.items()

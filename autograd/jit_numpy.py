@@ -17,10 +17,18 @@ do the same thing side by side become one matrix:
 
 Backward runs the same chain rule on the matrices: a block's gradient G times its local
 derivative goes to its inputs, and to a weight it goes summed over the samples
-(G @ X.T for a layer's weights). The sums run in NumPy's order, not sample by sample, so
-the numbers agree with the interpreted engine to about 1e-15 relative, not bit for bit.
-Arithmetic errors (log of 0, division by 0, overflow) are caught by NumPy
-(np.errstate) and the step is replayed in plain Python, which raises the engine's error.
+(G @ X.T for a layer's weights).
+
+The leaves' numbers come in as one NumPy row, PN (P, the list of their numbers, copied
+once), and a layer's weights are a slice of it reshaped, without a copy. Their gradients
+go out the same way: GP has one place per leaf, a layer's weight gradients are added into
+the same slice of it, and GP.tolist() hands them all back at once. Leaves the code outside
+the blocks also reads get their share there, as Python floats, added at the end.
+
+The sums run in NumPy's order, not sample by sample, so the numbers agree with the
+interpreted engine to about 1e-15 relative, not bit for bit. Arithmetic errors (log of
+0, division by 0, overflow) are caught by NumPy (np.errstate) and the step is replayed in
+plain Python, which raises the engine's error.
 
 NumPy is an optional extra (pip install 'blameflow[numpy]'): the engine itself needs only
 the standard library, and only jit(f, vectorize=True) imports it.
@@ -247,7 +255,7 @@ class LoopWriter:
         scalars = what
         if len(block.nodes) == 1:
             return scalars[0]
-        return f"{_numbers_of(scalars)}[:, None]"
+        return f"{_numbers_of(scalars, 'PN')}[:, None]"
 
     def _inputs_code(self, block: _Block) -> str:
         """The matrix X of a matmul block's inputs (k rows, one per input)."""
@@ -304,17 +312,18 @@ class LoopWriter:
         return name
 
     # -- code --
-    def forward(self, rows_code: str, samples: int) -> list[str]:
+    def forward(self, samples_code: str, samples: int) -> list[str]:
+        """The blocks' lines; samples_code: the matrix of the samples' own leaves (one row
+        per leaf of sample 0's graph, a column per sample)."""
         self._check_order()
         self.samples = samples
-        i = self.index
         lines = [f"    # {len(self.sample)} nodes per sample as {len(self.blocks)} NumPy "
                  f"blocks, all samples at once",
-                 f"    S{i} = _np.array({rows_code}, dtype=float).T  # one row per sample leaf"]
+                 f"    S{self.index} = {samples_code}"]
         for block in self.blocks:
             where = _where(block.nodes[0])
             if block.kind == "matmul":
-                lines.append(f"    W{block.index} = {_weight_matrix(block.weights)}")
+                lines.append(f"    W{block.index} = {_weight_matrix(block.weights, 'PN')}")
                 lines.append(f"    {block.name} = W{block.index} @ {self._inputs_code(block)}"
                              f"  # {len(block.nodes)} x dot {where}")
             elif block.kind == "reduce":
@@ -383,12 +392,19 @@ class LoopWriter:
 
     def _matmul_backward(self, block: _Block, grads: dict[int, str]) -> list[str]:
         g = grads[block.index]
-        weight_grads = f"({g} @ {self._inputs_code(block)}.T).tolist()"
-        lines = [f"    _t = {weight_grads}  # d / d weights: summed over the samples"]
-        for r, weights in enumerate(block.weights):
-            for c, name in enumerate(weights):
-                if name.startswith("p"):
-                    lines.append(f"    g{name} += _t[{r}][{c}]")
+        weight_grads = f"{g} @ {self._inputs_code(block)}.T"
+        why = "d / d weights: summed over the samples"
+        in_place = _weight_matrix(block.weights, "GP")
+        if in_place.startswith("GP"):  # the weights are a slice of P: add into GP's slice
+            if in_place.endswith(")"):  # a reshape() call: its [:] is what += can write to
+                in_place += "[:]"
+            lines = [f"    {in_place} += {weight_grads}  # {why}"]
+        else:
+            lines = [f"    _t = ({weight_grads}).tolist()  # {why}"]
+            for r, weights in enumerate(block.weights):
+                for c, name in enumerate(weights):
+                    if name.startswith("p"):
+                        lines.append(f"    {_gradient_of(name)} += _t[{r}][{c}]")
         input_grads = f"W{block.index}.T @ {g}"
         lines += self._spread(list(block.inputs), input_grads, grads, "d / d inputs")
         return lines
@@ -437,7 +453,7 @@ class LoopWriter:
             if kind == "row" and what[0] in grads:
                 lines.append(f"    {grads[what[0]]}[{what[1]}] += _t[{k}]")
             elif kind == "scalar" and what.startswith("p"):
-                lines.append(f"    g{what} += _t[{k}].sum().item()")
+                lines.append(f"    {_gradient_of(what)} += _t[{k}].sum()")
         return lines
 
     def _elementwise_backward(self, block: _Block, grads: dict[int, str]) -> list[str]:
@@ -460,41 +476,53 @@ class LoopWriter:
                 lines.append(f"    {grads[what[1][0]]}[{what[1][1]}] += "
                              f"_np.broadcast_to({share}, {block.name}.shape).sum(axis=0)")
             elif kind == "scalars" and any(name.startswith("p") for name in what):
-                lines.append(f"    _t = _np.broadcast_to({share}, {block.name}.shape)"
-                             f".sum(axis=1).tolist()")
+                summed = f"_np.broadcast_to({share}, {block.name}.shape).sum(axis=1)"
+                in_place = _numbers_of(what, "GP")
+                if in_place.startswith("GP"):  # a slice of P (each neuron's bias)
+                    lines.append(f"    {in_place} += {summed}")
+                    continue
+                lines.append(f"    _t = {summed}.tolist()")
                 for r, name in enumerate(what):
                     if name.startswith("p"):
-                        lines.append(f"    g{name} += _t[{r}]")
+                        lines.append(f"    {_gradient_of(name)} += _t[{r}]")
         return lines
 
 
-def _numbers_of(names: list[str]) -> str:
-    """A NumPy row of the numbers named: a slice of P when they are read leaves evenly
-    spaced in it (each neuron's bias: p64, p129, ...), which NumPy copies at C speed."""
+def _numbers_of(names: list[str], within: str) -> str:
+    """A NumPy row of the numbers named: a slice of `within` (PN, the leaves' numbers, or GP,
+    their gradients) when they are read leaves evenly spaced in P (each neuron's bias: p64,
+    p129, ...); otherwise a new array of the numbers."""
     positions = _leaf_positions(names)
     if positions is None or len(positions) < 2:
         return f"_np.array([{', '.join(names)}])"
     step = positions[1] - positions[0]
     if step < 1 or positions != list(range(positions[0], positions[-1] + 1, step)):
         return f"_np.array([{', '.join(names)}])"
-    return f"_np.array(P[{positions[0]}:{positions[-1] + 1}:{step}])"
+    return f"{within}[{positions[0]}:{positions[-1] + 1}:{step}]"
 
 
-def _weight_matrix(weights: list[list[str]]) -> str:
-    """The matrix W of a layer's weights, one row per neuron: a block of P reshaped when
-    the rows are evenly spaced runs of read leaves (neuron j's weights, then its bias)."""
+def _weight_matrix(weights: list[list[str]], within: str) -> str:
+    """The matrix W of a layer's weights, one row per neuron: a slice of `within` (PN or GP)
+    reshaped, when the rows are evenly spaced runs of read leaves (neuron j's weights,
+    then its bias); otherwise a new array of the numbers. A slice is a view: adding into
+    GP's slice adds into GP."""
     rows = [_leaf_positions(row) for row in weights]
     width = len(weights[0])
     if all(r is not None and r == list(range(r[0], r[0] + width)) for r in rows):
         start = rows[0][0]
         stride = rows[1][0] - start if len(rows) > 1 else width
         if stride >= width and all(r[0] == start + j * stride for j, r in enumerate(rows)):
-            block = f"_np.array(P[{start}:{start + len(rows) * stride}])"
+            block = f"{within}[{start}:{start + len(rows) * stride}]"
             if stride == width:
                 return f"{block}.reshape({len(rows)}, {width})"
             return f"{block}.reshape({len(rows)}, {stride})[:, :{width}]"
     listed = ", ".join(f"[{', '.join(w)}]" for w in weights)
     return f"_np.array([{listed}])"
+
+
+def _gradient_of(name: str) -> str:
+    """Where the NumPy code adds a read leaf's gradient: p7 -> GP[7]."""
+    return f"GP[{name[1:]}]"
 
 
 def _leaf_positions(names: list[str]) -> list[int] | None:

@@ -392,19 +392,41 @@ def nested_arguments():
         | st.dictionaries(st.sampled_from("abc"), inner, max_size=3)), max_leaves=20)
 
 
-@given(st.lists(nested_arguments(), max_size=3))
-def test_flattening_rows_of_floats_fast_gives_what_the_item_by_item_walk_gives(args):
+def walked_item_by_item(args: tuple) -> tuple:
+    """_flatten(args) with every list and tuple walked item by item (no fast path)."""
     jit_module = sys.modules["autograd.jit"]  # (autograd.jit is also the name of jit())
-    fast = jit_module._flatten(tuple(args))
     original = jit_module._floats_only
-    jit_module._floats_only = lambda items: False  # every list walked item by item
+    jit_module._floats_only = lambda items: False
     try:
-        walked = jit_module._flatten(tuple(args))
+        return jit_module._flatten(args)
     finally:
         jit_module._floats_only = original
-    assert fast[0] == walked[0]  # the same shape: the same trace is found
+
+
+def other_floats(x):
+    """x with every float replaced by another one: the same form, other numbers."""
+    if x.__class__ is float:
+        return x + 1.0
+    if isinstance(x, (list, tuple)):
+        return type(x)(other_floats(item) for item in x)
+    if isinstance(x, dict):
+        return {key: other_floats(item) for key, item in x.items()}
+    return x
+
+
+@given(st.lists(nested_arguments(), max_size=3), st.lists(nested_arguments(), max_size=3))
+def test_flattening_rows_of_floats_fast_finds_what_the_item_by_item_walk_finds(args, others):
+    """The fast path takes a row of floats in one step: the very same numbers and Values
+    as the walk, and shapes that are equal exactly when the walk's are (so the same trace
+    is found for the same form, and never for another)."""
+    flatten = sys.modules["autograd.jit"]._flatten
+    fast, walked = flatten(tuple(args)), walked_item_by_item(tuple(args))
     assert [id(x) for x in fast[1]] == [id(x) for x in walked[1]]  # the very same numbers
     assert [id(v) for v in fast[2]] == [id(v) for v in walked[2]]
+    renumbered = tuple(other_floats(x) for x in args)
+    assert flatten(renumbered)[0] == fast[0]
+    assert (flatten(tuple(others))[0] == fast[0]) == (
+        walked_item_by_item(tuple(others))[0] == walked[0])
 
 
 def test_only_rows_of_plain_floats_take_the_fast_path():

@@ -201,15 +201,17 @@ def test_an_n_ary_op_without_a_numpy_form_gets_each_inputs_own_partial():
 
 def test_a_layers_weights_are_read_from_p_in_one_slice_when_they_lie_in_a_grid():
     """MLP weights lie in P neuron after neuron (weights, then the bias): W is one slice
-    reshaped. Weights read in another order (or shared) are listed one by one, and both
-    give the engine's numbers."""
+    of PN reshaped, and their gradients are added into the same slice of GP. Weights read
+    in another order (or shared) are listed one by one, and both give the engine's numbers."""
     model = MLP(3, [4, 2], seed=3)
     f = cross_entropy_step(model)
     step = jit(f, vectorize=True)
     rows, targets = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]], one_hot_rows([1, 0], 2)
     assert_agree(run(step, model.parameters(), rows, targets),
                  run(f, model.parameters(), rows, targets))
-    assert "W0 = _np.array(P[0:16]).reshape(4, 4)[:, :3]" in step.source
+    assert "W0 = PN[0:16].reshape(4, 4)[:, :3]" in step.source  # a view, not a copy
+    assert "GP[0:16].reshape(4, 4)[:, :3] += G0 @ S0[0:3].T" in step.source
+    assert "GP[3:16:4] += " in step.source  # the biases' gradients: one slice too
 
     a, b, c = (Value(v, name, kind="parameter") for v, name in ((0.5, "a"), (-2.0, "b"),
                                                                   (1.5, "c")))
@@ -226,3 +228,5 @@ def test_a_layers_weights_are_read_from_p_in_one_slice_when_they_lie_in_a_grid()
     rows = [[1.0, 2.0], [-0.5, 3.0], [2.5, -1.0]]
     assert_agree(run(step, [a, b, c], rows), run(tangled, [a, b, c], rows))
     assert "W0 = _np.array([[" in step.source and "@" in step.source
+    # c twice in one dot: its two gradient shares are added one after the other
+    assert step.source.count("GP[2] += _t[") >= 2
