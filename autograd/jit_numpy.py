@@ -61,14 +61,16 @@ from autograd.primitives import (
 )
 
 
-def numpy() -> Any:
-    """The numpy module, or an ImportError saying how to install it."""
+def numpy(needed_by: str = "jit(f, vectorize=True)",
+          without: str = "jit(f) replays in plain Python") -> Any:
+    """The numpy module, or an ImportError saying who needs it, how to install it, and
+    what works without it."""
     try:
-        import numpy  # the optional extra, imported only when a replay is vectorised
+        import numpy  # the optional extra, imported only when something is vectorised
     except ImportError as missing:
-        raise ImportError("jit(f, vectorize=True) needs NumPy, blameflow's 'numpy' extra: "
-                          "pip install 'blameflow[numpy]' (or pip install numpy); without "
-                          "it, jit(f) replays in plain Python") from missing
+        raise ImportError(f"{needed_by} needs NumPy, blameflow's 'numpy' extra: pip install "
+                          f"'blameflow[numpy]' (or pip install numpy); without it, "
+                          f"{without}") from missing
     return numpy
 
 

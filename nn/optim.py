@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd import Value, set_data
+from autograd.jit_numpy import numpy
 from nn.checks import check_fraction, check_nonnegative, is_number
 
 Schedule = Callable[[int], float]
@@ -161,12 +162,18 @@ class Adam(Optimizer):
 
     Dividing by sqrt(v_hat) makes the step about lr in size whatever the gradient's scale,
     so one learning rate suits parameters with large and with tiny gradients alike.
+
+    vectorize=True runs each formula as one NumPy operation over all the parameters (the
+    optional 'numpy' extra), as PyTorch's foreach Adam does over tensors: the same floats
+    bit for bit, in about half the time for thousands of parameters. It pairs with
+    jit(f, vectorize=True), after which the plain-Python update is most of a step.
     """
 
     state_names = ("steps_taken", "m", "v")
 
     def __init__(self, params: Iterable[Value], lr: float | Schedule = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 vectorize: bool = False) -> None:
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"Adam(betas=...) takes a pair (beta1, beta2), got {betas!r}")
@@ -175,8 +182,14 @@ class Adam(Optimizer):
         if not is_number(eps) or not eps > 0:
             raise ValueError(f"Adam(eps=...) must be a positive number, got {eps!r}")
         self.eps = float(eps)
-        self.m = [0.0] * len(self.params)
-        self.v = [0.0] * len(self.params)
+        if not isinstance(vectorize, bool):
+            raise TypeError(f"Adam(vectorize=...) takes True or False, got {vectorize!r}")
+        self.vectorize = vectorize
+        # m and v: a list of floats, or with vectorize a NumPy row. NumPy is imported now,
+        # so that a missing install says so at once rather than at the first step.
+        self.m = (_numpy_for_adam().zeros(len(self.params)) if vectorize
+                  else [0.0] * len(self.params))
+        self.v = copy.copy(self.m)
 
     def _update(self, lr: float, numbers: Sequence[float]) -> None:
         beta1, beta2 = self.betas
@@ -186,12 +199,35 @@ class Adam(Optimizer):
         correction2 = 1.0 - beta2 ** t
         gradients = [p.grad for p in self.params]
         share1, share2 = 1.0 - beta1, 1.0 - beta2  # the new gradient's share of m and v
+        if self.vectorize:
+            self._update_with_numpy(lr, numbers, gradients, correction1, correction2)
+            return
         means = [beta1 * m + share1 * g for m, g in zip(self.m, gradients)]
         squares = [beta2 * v + share2 * g * g for v, g in zip(self.v, gradients)]
         # p - lr * m_hat / (sqrt(v_hat) + eps), with m_hat and v_hat written out in place
         set_data(self.params, [x - lr * (m / correction1) / (sqrt(v / correction2) + eps)
                                for x, m, v in zip(numbers, means, squares)])
         self.m, self.v = means, squares
+
+    def _update_with_numpy(self, lr: float, numbers: Sequence[float],
+                           gradients: list[float], correction1: float,
+                           correction2: float) -> None:
+        """_update's formulas, each one NumPy operation over all the parameters, in the
+        same order of operations: the same floats. As in plain Python, an inf or NaN goes
+        on silently (fit checks for them after the step)."""
+        np, (beta1, beta2), eps = _numpy_for_adam(), self.betas, self.eps
+        g = np.array(gradients, dtype=float)
+        with np.errstate(all="ignore"):
+            means = beta1 * self.m + (1.0 - beta1) * g
+            squares = beta2 * self.v + (1.0 - beta2) * g * g
+            moved = np.array(numbers, dtype=float) - lr * (means / correction1) / (
+                np.sqrt(squares / correction2) + eps)
+        set_data(self.params, moved.tolist())
+        self.m, self.v = means, squares
+
+
+def _numpy_for_adam() -> Any:
+    return numpy("Adam(vectorize=True)", "Adam() updates in plain Python")
 
 
 # ---- steps that are not cut in half ---------------------------------------------------------

@@ -91,6 +91,7 @@ OPTIMIZERS = [
     lambda params: SGD(params, lr=0.1),
     lambda params: SGD(params, lr=0.1, momentum=0.9, weight_decay=0.01),
     lambda params: Adam(params, lr=0.05),
+    lambda params: Adam(params, lr=0.05, vectorize=True),
 ]
 
 
@@ -111,9 +112,10 @@ def test_restore_undoes_any_number_of_steps(make, steps_before: int, steps_after
 
 
 def own_state(optimizer) -> dict:
-    """The optimizer's attributes other than its parameters, as copies."""
-    return {name: copy.deepcopy(value) for name, value in vars(optimizer).items()
-            if name != "params"}
+    """The optimizer's attributes other than its parameters, as copies (a NumPy row, as
+    Adam(vectorize=True) keeps m and v, as a list)."""
+    return {name: value.tolist() if hasattr(value, "tolist") else copy.deepcopy(value)
+            for name, value in vars(optimizer).items() if name != "params"}
 
 
 def descend_with(optimizer, params: list[Value], steps: int) -> None:
@@ -174,6 +176,7 @@ def test_ctrl_c_during_step_takes_effect_after_the_whole_step(make) -> None:
     (lambda: Adam([Value(1.0)], betas=(0.9,)), "pair"),
     (lambda: Adam([Value(1.0)], betas=(0.9, 1.5)), "beta2"),
     (lambda: Adam([Value(1.0)], eps=0.0), "eps"),
+    (lambda: Adam([Value(1.0)], vectorize="yes"), "vectorize"),
     (lambda: SGD([Value(1.0)], lr=lambda k: 1.0 - k).step() or
      SGD([Value(1.0)], lr=lambda k: -1.0).step(), "schedule's value at step 0"),
 ])
@@ -271,21 +274,46 @@ def test_sgd_gives_the_textbook_loops_floats_bit_for_bit(start, lr, momentum,
 
 @settings(max_examples=50)
 @given(start=parameters_and_gradients(), lr=st.floats(1e-4, 1.0),
-       beta1=st.sampled_from([0.0, 0.9]), beta2=st.sampled_from([0.99, 0.999]))
-def test_adam_gives_the_textbook_loops_floats_bit_for_bit(start, lr, beta1, beta2) -> None:
+       beta1=st.sampled_from([0.0, 0.9]), beta2=st.sampled_from([0.99, 0.999]),
+       eps=st.sampled_from([1e-8, 1e-3]), vectorize=st.booleans())
+def test_adam_gives_the_textbook_loops_floats_bit_for_bit(start, lr, beta1, beta2, eps,
+                                                          vectorize) -> None:
+    """Plain Python, and each formula as one NumPy operation (vectorize=True): both give
+    the textbook loop's floats, bit for bit."""
+    if vectorize:
+        pytest.importorskip("numpy")
     numbers, gradient_rounds = start
-    ours = stepped(Adam, numbers, gradient_rounds, lr=lr, betas=(beta1, beta2))
-    assert ours == textbook_adam(numbers, gradient_rounds, lr, beta1, beta2)
+    ours = stepped(Adam, numbers, gradient_rounds, lr=lr, betas=(beta1, beta2), eps=eps,
+                   vectorize=vectorize)
+    assert ours == textbook_adam(numbers, gradient_rounds, lr, beta1, beta2, eps)
+
+
+def test_vectorised_adam_goes_on_silently_through_inf_and_nan_as_plain_python_does() -> None:
+    pytest.importorskip("numpy")
+    numbers, rounds = [1.0, 2.0, 3.0], [[math.inf, math.nan, 1e300], [1.0, 1.0, 1e300]]
+    plain = stepped(Adam, numbers, rounds, lr=0.1)
+    vectorised = stepped(Adam, numbers, rounds, lr=0.1, vectorize=True)
+    assert [repr(x) for x in vectorised] == [repr(x) for x in plain]  # nan == nan is False
+
+
+def test_vectorised_adam_without_numpy_says_how_to_install_it(monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "numpy", None)  # import numpy now fails
+    with pytest.raises(ImportError, match=r"Adam\(vectorize=True\) needs NumPy.*"
+                                          r"pip install 'blameflow\[numpy\]'"):
+        Adam([Value(1.0)], vectorize=True)
+    Adam([Value(1.0)])  # the plain one needs nothing
 
 
 # ---- a step changes the parameters at one moment: graphs from before are stale -------------------
 class Interrupting:
     """A gradient that raises KeyboardInterrupt when the update computes with it."""
 
-    def _interrupt(self, other):
+    def _interrupt(self, other=None):
         raise KeyboardInterrupt
 
-    __add__ = __radd__ = __mul__ = __rmul__ = _interrupt
+    __add__ = __radd__ = __mul__ = __rmul__ = __float__ = _interrupt  # float(): NumPy's read
 
 
 @pytest.mark.parametrize("make", OPTIMIZERS)
