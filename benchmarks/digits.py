@@ -11,6 +11,7 @@ over EPOCHS epochs. The contenders:
                    cross_entropy_one_hot, Adam
   jit              the same loop with the loss wrapped in autograd.jit
   jit vectorised   the same with jit(..., vectorize=True) (NumPy)
+  all vectorised   the same with Adam(..., vectorize=True) too: NumPy for the update
   torch batched    PyTorch, float64 tensors, one thread: a batch is one tensor
   floor            hand-written plain-Python floats: forward, backward and Adam for this
                    network (gradients checked against blameflow's to 1e-12 first)
@@ -82,13 +83,13 @@ def fit_run(compile: bool) -> Any:
     return train
 
 
-def loop_run(compiled: bool, vectorize: bool = False) -> Any:
+def loop_run(compiled: bool, vectorize: bool = False, adam_vectorize: bool = False) -> Any:
     """The learner's own loop: [model(x) for x in rows] and cross_entropy_one_hot, Adam;
     wrapped in autograd.jit when compiled."""
     def train(epochs: int) -> Iterator[MLP]:
         model = MLP(64, [32, 10], seed=0)
         parameters = model.parameters()
-        optimizer = Adam(parameters, lr=schedule)
+        optimizer = Adam(parameters, lr=schedule, vectorize=adam_vectorize)
 
         def loss(rows: list, targets: list) -> Any:
             return cross_entropy_one_hot([model(x) for x in rows], targets)
@@ -277,6 +278,7 @@ def main() -> None:
     try:
         import numpy  # noqa: F401
         contenders["jit vectorised"] = loop_run(True, vectorize=True)
+        contenders["all vectorised"] = loop_run(True, vectorize=True, adam_vectorize=True)
     except ImportError:
         print("jit vectorised: skipped (pip install numpy)")
     try:
