@@ -21,8 +21,9 @@ demo: $(PY)
 test: test-install
 	$(RUN_SUITE)
 
+# PIP_INSTALL_ARGS: more pip options (CI passes --no-compile, see .ci/run).
 test-install: $(PY)
-	$(PIP) install --quiet -e ".[test]"
+	$(PIP) install --quiet -e ".[test]" $(PIP_INSTALL_ARGS)
 
 test-run:
 	@test -x $(PY) || { echo "$(PY) is missing: make test-install creates it"; exit 2; }
