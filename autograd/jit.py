@@ -863,6 +863,13 @@ class _Writer:
                 for position, node in enumerate(sample):
                     self.in_loop[id(node)] = loop
                     self.loop_position[id(node)] = (sample_index, position)
+        # Sums and dots of weights outside the loops (l2's dot(p, p)) as NumPy rows too.
+        self.leaf_rows = {}
+        if self.vectorized:
+            for node in graph.nodes:
+                rows = None if id(node) in self.in_loop else jit_numpy.leaf_rows(node, graph.name)
+                if rows is not None:
+                    self.leaf_rows[id(node)] = rows
         self.guard_after: dict[int, list[int]] = {}
         for index, guard in enumerate(graph.guards):
             operands = [guard.node] + ([guard.other] if isinstance(guard.other, Node) else [])
@@ -888,6 +895,9 @@ class _Writer:
                 continue
             if key in graph.loops:
                 lines += self.loop_forward(graph.loops[key])
+            elif key in self.leaf_rows:
+                lines.append(f"    {graph.name[key]} = {self.leaf_rows[key][0]}"
+                             f"  # {_where(node)}, with NumPy")
             elif node._children:
                 lines.append(f"    {graph.name[key]} = {self.value(node, graph.name)}"
                              f"  # {_where(node)}")
@@ -939,6 +949,8 @@ class _Writer:
         graph = self.graph
         kept = ["A"] + [graph.name[id(node)] for node in graph.nodes
                         if id(node) not in self.in_loop and graph.name[id(node)][0] in "vp"]
+        if self.vectorized:
+            kept.append("PN")
         for index, key in enumerate(graph.loops):
             if key in self.vectorized:
                 kept += self.vectorized[key].kept()
@@ -1063,6 +1075,11 @@ class _Writer:
                 continue
             if key in graph.loops:
                 lines += self.loop_backward(graph.loops[key], grads)
+            elif key in self.leaf_rows:
+                lines.append(f"    if {grads[key]}:  # {_where(node)}, with NumPy")
+                for gradient_row, partial in self.leaf_rows[key][1]:
+                    share = grads[key] if partial == "1.0" else f"{grads[key]} * {partial}"
+                    lines.append(f"        {gradient_row} += {share}")
             else:
                 lines += self.shares(node, graph.name, grads, "    ")
         lines += self.gradients_returned(grads, read_by_python)
@@ -1072,7 +1089,8 @@ class _Writer:
         """The nodes that plain-Python lines read (all of them, without NumPy blocks), and
         the output, which backward's seed goes to: their gradients are Python floats, g..."""
         return {id(self.graph.root)} | {
-            id(child) for node in self.graph.nodes if not self.in_numpy_block(node)
+            id(child) for node in self.graph.nodes
+            if not self.in_numpy_block(node) and id(node) not in self.leaf_rows
             for child in node._children}
 
     def in_numpy_block(self, node: Node) -> bool:

@@ -342,9 +342,9 @@ class LoopWriter:
         if len(block.operands) > 1:
             args["b"] = self._operand_code(block, 1)
         expression = template.format(**args)
-        if not any(kind == "block" or (kind == "scalars" and len(block.nodes) > 1)
-                   for kind, _ in block.operands):
-            # only rows shared by all samples: make it a matrix like the others
+        if not any(kind == "block" for kind, _ in block.operands):
+            # no operand has a row per node and a column per sample (numbers shared by all
+            # samples, a column of weights): make it such a matrix, like the others
             expression = f"_np.broadcast_to({expression}, ({len(block.nodes)}, {self.samples}))"
         return expression
 
@@ -490,6 +490,30 @@ class LoopWriter:
         return lines
 
 
+def leaf_rows(node: Node, names: dict[int, str]) -> tuple[str, list[tuple[str, str]]] | None:
+    """A sum or a dot of read leaves that lie evenly spaced in P, as NumPy on slices of PN
+    (l2's dot(p, p) over all the weights): (the forward expression, and per operand row
+    (its slice of GP, what d node / d that row is)). None for any other node.
+
+    sum(p_i): d / d p_i = 1. dot(w, x) = sum(w_i x_i): d / d w_i = x_i, d / d x_i = w_i.
+    """
+    leaves = [names[id(child)] for child in node._children]
+    if node._op is SUM:
+        halves = [leaves]
+    elif node._op is DOT:
+        halves = [leaves[:len(leaves) // 2], leaves[len(leaves) // 2:]]
+    else:
+        return None
+    rows = [_numbers_of(half, "PN") for half in halves]
+    if not all(row.startswith("PN") for row in rows):
+        return None
+    gradient_rows = [_numbers_of(half, "GP") for half in halves]
+    if node._op is SUM:
+        return f"{rows[0]}.sum().item()", [(gradient_rows[0], "1.0")]
+    return (f"({rows[0]} @ {rows[1]}).item()",
+            [(gradient_rows[0], rows[1]), (gradient_rows[1], rows[0])])
+
+
 def _numbers_of(names: list[str], within: str) -> str:
     """A NumPy row of the numbers named: a slice of `within` (PN, the leaves' numbers, or GP,
     their gradients) when they are read leaves evenly spaced in P (each neuron's bias: p64,
@@ -500,7 +524,8 @@ def _numbers_of(names: list[str], within: str) -> str:
     step = positions[1] - positions[0]
     if step < 1 or positions != list(range(positions[0], positions[-1] + 1, step)):
         return f"_np.array([{', '.join(names)}])"
-    return f"{within}[{positions[0]}:{positions[-1] + 1}:{step}]"
+    stride = "" if step == 1 else f":{step}"
+    return f"{within}[{positions[0]}:{positions[-1] + 1}{stride}]"
 
 
 def _weight_matrix(weights: list[list[str]], within: str) -> str:

@@ -107,6 +107,52 @@ def test_a_cross_entropy_step_runs_without_a_python_loop_and_agrees():
     assert blocks_per_sample(step.source) <= 14
 
 
+@given(st.lists(st.floats(-2.0, 2.0), min_size=4, max_size=4), st.booleans())
+def test_penalties_over_the_weights_are_numpy_rows_too_and_agree(row, in_order):
+    """hinge + 1e-4 * l2(weights) + 0.01 * sum(weights), the moons loss with a penalty:
+    l2's dot(p, p) and the sum over all the weights are NumPy on slices of PN, with their
+    gradients added into GP (each weight twice for dot(p, p): 2 p). Weights listed out of
+    P's order are plain Python lines, and both agree with the interpreted engine."""
+    from nn.losses import hinge, l2
+
+    model = MLP(2, [3, 1], seed=4)
+    parameters = model.parameters()
+    penalised = parameters if in_order else parameters[::-1]
+
+    def f(rows, targets):
+        return (hinge([model(x) for x in rows], targets) + 1e-4 * l2(penalised)
+                + 0.01 * autograd.sum(penalised))
+
+    step = jit(f, vectorize=True)
+    rows, targets = [row[:2], row[2:], [0.5, -0.5]], [1, -1, 1]
+    for _ in range(2):
+        assert_agree(run(step, parameters, rows, targets), run(f, parameters, rows, targets))
+        for p in parameters:
+            p.data -= 0.1 * p.grad
+    assert step.trace_count == 1
+    assert ("(PN[0:13] @ PN[0:13]).item()  # dot, with NumPy" in step.source) == in_order
+    assert ("PN[0:13].sum().item()  # sum, with NumPy" in step.source) == in_order
+    if in_order:
+        assert step.source.count("GP[0:13] += ") == 3  # twice for dot(p, p), once for the sum
+        assert "return GP.tolist()" in step.source  # no weight read by a Python line
+
+
+def test_nodes_of_the_shared_weights_alone_become_a_matrix_with_a_column_per_sample():
+    """tanh(w) and tanh(v) in every sample read only shared weights: their block is made
+    a row per node and a column per sample, like every other, before rows of it meet
+    per-sample rows (a block of 2 x 1 beside rows of 3 samples once broke)."""
+    w, v = Value(0.3, "w", kind="parameter"), Value(-1.2, "v", kind="parameter")
+
+    def f(rows):
+        return autograd.sum([autograd.dot([w.tanh(), Value(r[0]).exp()],
+                                          [Value(r[1]).exp(), v.tanh()]) for r in rows])
+
+    step = jit(f, vectorize=True)
+    rows = [[1.0, 2.0], [-0.5, 0.25], [3.0, -1.0]]
+    assert_agree(run(step, [w, v], rows), run(f, [w, v], rows))
+    assert blocks_per_sample(step.source) >= 1
+
+
 def test_cross_entropy_agrees_when_a_logit_is_huge():
     """The shift keeps exp from overflowing in NumPy as in the engine."""
     model = MLP(2, [3], seed=1)
