@@ -101,7 +101,8 @@ class Value(Node):
         """
         if self._children:
             raise _computed_data_error(self, number)
-        number = _number(number, "Value.data")
+        if number.__class__ is not float:  # a float, the usual case, needs no call
+            number = _number(number, "Value.data")
         self._saved = self._data  # the old number, for StaleGraphError's message
         self._data = number
         # The leaf now counts as made at this moment: a node made before it reads the old
