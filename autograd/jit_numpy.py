@@ -469,16 +469,18 @@ class LoopWriter:
             partial = partials[position].format(**args)
             share = f"{g}" if partial == "" else (f"-{g}" if partial == "-"
                                                   else f"{g} * {partial}")
+            # share has the block's shape (a row per node, a column per sample), as g does:
+            # summed over the samples (axis 1) or over the rows (axis 0) as it is
+            whole = share if share == g else f"({share})"
             if kind == "block" and what in grads:
                 rows = len(block.nodes)
                 target = grads[what] if rows == len(self.blocks[what].nodes) else (
                     f"{grads[what]}[:{rows}]")
                 lines.append(f"    {target} += {share}")
             elif kind == "vector" and what[0] == "row" and what[1][0] in grads:
-                lines.append(f"    {grads[what[1][0]]}[{what[1][1]}] += "
-                             f"_np.broadcast_to({share}, {block.name}.shape).sum(axis=0)")
+                lines.append(f"    {grads[what[1][0]]}[{what[1][1]}] += {whole}.sum(axis=0)")
             elif kind == "scalars" and any(name.startswith("p") for name in what):
-                summed = f"_np.broadcast_to({share}, {block.name}.shape).sum(axis=1)"
+                summed = f"{whole}.sum(axis=1)"
                 in_place = _numbers_of(what, "GP")
                 if in_place.startswith("GP"):  # a slice of P (each neuron's bias)
                     lines.append(f"    {in_place} += {summed}")
@@ -573,7 +575,8 @@ def helpers(np: Any) -> dict[str, Any]:
         return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))  # as stable_softplus
 
     def relu_slope(x: Any) -> Any:
-        return np.where(x > 0, 1.0, np.where(x <= 0, 0.0, np.nan))  # NaN stays NaN
+        """1 where x > 0, 0 where x <= 0, NaN where x is NaN (maximum and sign keep it)."""
+        return np.sign(np.maximum(x, 0.0))
 
     def stack(samples: int, *rows: Any) -> Any:
         """Rows of numbers as one matrix; a number shared by all samples is repeated."""

@@ -153,6 +153,21 @@ def test_nodes_of_the_shared_weights_alone_become_a_matrix_with_a_column_per_sam
     assert blocks_per_sample(step.source) >= 1
 
 
+def test_a_nan_weight_gives_nan_where_the_interpreted_engine_does():
+    """relu's slope at NaN is NaN (not 0 or 1), so NaN reaches the same gradients."""
+    model = MLP(2, [3, 1], seed=1)
+    parameters = model.parameters()
+    parameters[0].data = float("nan")  # neuron 0 of layer 0: its relu sees NaN
+
+    def f(rows):
+        return autograd.sum([model(x) for x in rows])
+
+    rows = [[0.5, -1.0], [1.5, 2.0]]
+    replayed, expected = run(jit(f, vectorize=True), parameters, rows), run(f, parameters, rows)
+    assert_agree(replayed, expected)
+    assert any(g != g for g in expected[1]) and any(g == g for g in expected[1])
+
+
 def test_cross_entropy_agrees_when_a_logit_is_huge():
     """The shift keeps exp from overflowing in NumPy as in the engine."""
     model = MLP(2, [3], seed=1)
