@@ -372,24 +372,43 @@ class LoopWriter:
         return [f"S{self.index}"] + [b.name for b in self.blocks] + [
             f"W{b.index}" for b in self.blocks if b.kind == "matmul"]
 
-    def backward(self, upstream: str) -> tuple[list[str], list[tuple[str, str]]]:
-        """Lines computing the gradients, and (leaf name, expression) to add to scalars."""
-        lines = []
-        grads = {}
-        for block in self.blocks:
-            if any(id(node) in self.needs_grad for node in block.nodes):
-                grads[block.index] = f"G{block.index}"
-                lines.append(f"    G{block.index} = _np.zeros_like({block.name})")
+    def backward(self, upstream: str) -> list[str]:
+        """Lines computing the gradients: G{k} for block k (its shape), GP for the leaves.
+
+        A block's G is made by its first share when that share has the block's whole
+        shape (G3 = G4 * ...), else as zeros just before the first share is added in."""
+        grads = {block.index: f"G{block.index}" for block in self.blocks
+                 if any(id(node) in self.needs_grad for node in block.nodes)}
+        self.started: set[int] = set()
         block, row = self.place[id(self.sample[-1])]
-        lines.append(f"    G{block.index}[{row}] += {upstream}  # every sample's share of the sum")
+        lines = self._into(block.index, upstream, f"[{row}]",
+                           why="every sample's share of the sum")
         for block in reversed(self.blocks):
             if block.index in grads:
+                lines += self._into(block.index, None)  # no share came: zeros
                 if block.kind == "matmul":
                     lines += self._matmul_backward(block, grads)
                 elif block.kind == "reduce":
                     lines += self._reduce_backward(block, grads)
                 else:
                     lines += self._elementwise_backward(block, grads)
+        return lines
+
+    def _into(self, index: int, share: str | None, part: str = "", whole_shape: bool = False,
+              why: str = "") -> list[str]:
+        """Lines adding share into G{index} (or into its rows `part`). The first share of a
+        block's whole shape makes G (a copy of a bare G name: it is added into later);
+        otherwise G starts as zeros. share None: only make G, if no share has."""
+        name, comment = f"G{index}", f"  # {why}" if why else ""
+        lines = []
+        if index not in self.started:
+            self.started.add(index)
+            if share is not None and not part and whole_shape:
+                copy = ".copy()" if share.isidentifier() else ""
+                return [f"    {name} = {share}{copy}{comment}"]
+            lines.append(f"    {name} = _np.zeros_like({self.blocks[index].name})")
+        if share is not None:
+            lines.append(f"    {name}{part} += {share}{comment}")
         return lines
 
     def _matmul_backward(self, block: _Block, grads: dict[int, str]) -> list[str]:
@@ -408,7 +427,8 @@ class LoopWriter:
                     if name.startswith("p"):
                         lines.append(f"    {_gradient_of(name)} += _t[{r}][{c}]")
         input_grads = f"W{block.index}.T @ {g}"
-        lines += self._spread(list(block.inputs), input_grads, grads, "d / d inputs")
+        lines += self._spread(list(block.inputs), input_grads, grads, "d / d inputs",
+                              whole_shape=True)
         return lines
 
     def _reduce_backward(self, block: _Block, grads: dict[int, str]) -> list[str]:
@@ -440,20 +460,21 @@ class LoopWriter:
         return ((kind == "row" and what[0] in grads)
                 or (kind == "scalar" and what.startswith("p")))
 
-    def _spread(self, operands: list, shares: str, grads: dict[int, str], why: str
-                ) -> list[str]:
+    def _spread(self, operands: list, shares: str, grads: dict[int, str], why: str,
+                whole_shape: bool = False) -> list[str]:
         """Lines adding row k of shares (a matrix, or one row for all) to operand k's
-        gradient: a block's row, or a leaf's number summed over the samples."""
+        gradient: a block's row, or a leaf's number summed over the samples. whole_shape:
+        shares has a row per operand (not one row for all)."""
         if not any(self._needs(operand, grads) for operand in operands):
             return []
         whole = self._whole_block(operands)
         if whole is not None:
-            return [f"    {grads[whole]} += {shares}  # {why}"]
+            return self._into(whole, shares, whole_shape=whole_shape, why=why)
         lines = [f"    _t = _np.broadcast_to({shares}, ({len(operands)}, {self.samples}))"
                  f"  # {why}"]
         for k, (kind, what) in enumerate(operands):
             if kind == "row" and what[0] in grads:
-                lines.append(f"    {grads[what[0]]}[{what[1]}] += _t[{k}]")
+                lines += self._into(what[0], f"_t[{k}]", f"[{what[1]}]")
             elif kind == "scalar" and what.startswith("p"):
                 lines.append(f"    {_gradient_of(what)} += _t[{k}].sum()")
         return lines
@@ -474,11 +495,12 @@ class LoopWriter:
             whole = share if share == g else f"({share})"
             if kind == "block" and what in grads:
                 rows = len(block.nodes)
-                target = grads[what] if rows == len(self.blocks[what].nodes) else (
-                    f"{grads[what]}[:{rows}]")
-                lines.append(f"    {target} += {share}")
+                if rows == len(self.blocks[what].nodes):
+                    lines += self._into(what, share, whole_shape=True)
+                else:
+                    lines += self._into(what, share, f"[:{rows}]")
             elif kind == "vector" and what[0] == "row" and what[1][0] in grads:
-                lines.append(f"    {grads[what[1][0]]}[{what[1][1]}] += {whole}.sum(axis=0)")
+                lines += self._into(what[1][0], f"{whole}.sum(axis=0)", f"[{what[1][1]}]")
             elif kind == "scalars" and any(name.startswith("p") for name in what):
                 summed = f"{whole}.sum(axis=1)"
                 in_place = _numbers_of(what, "GP")

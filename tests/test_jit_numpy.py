@@ -153,6 +153,25 @@ def test_nodes_of_the_shared_weights_alone_become_a_matrix_with_a_column_per_sam
     assert blocks_per_sample(step.source) >= 1
 
 
+def test_a_blocks_gradient_made_from_anothers_is_a_copy_of_it():
+    """c = a + b hands its gradient on to a and b unchanged: each gets its own copy, so
+    tanh(a)'s share added into a's later does not also land in b's (or c's)."""
+    w, v = Value(0.7, "w", kind="parameter"), Value(-0.4, "v", kind="parameter")
+
+    def f(xs):
+        outs = []
+        for x in xs:
+            a, b = Value(x) * w, Value(x) + v
+            d = a.tanh()
+            outs.append((a + b) * d)
+        return autograd.sum(outs)
+
+    step = jit(f, vectorize=True)
+    xs = [0.5, -1.5, 2.0]
+    assert_agree(run(step, [w, v], xs), run(f, [w, v], xs))
+    assert ".copy()" in step.source
+
+
 def test_a_nan_weight_gives_nan_where_the_interpreted_engine_does():
     """relu's slope at NaN is NaN (not 0 or 1), so NaN reaches the same gradients."""
     model = MLP(2, [3, 1], seed=1)
