@@ -988,17 +988,18 @@ class _Writer:
 
     def loop_forward(self, loop: _Loop) -> list[str]:
         index = list(self.graph.loops).index(id(loop.sum_node))
-        names = self.loop_names(loop)
         rows = [_display([self.graph.name[id(leaf)] for leaf in slots]) for slots in loop.slots]
+        vectorized = self.vectorized.get(id(loop.sum_node))
+        if vectorized is not None:
+            samples = self.samples_matrix(loop, index, rows)
+            return vectorized.forward(samples, len(loop.samples)) + [
+                f"    {self.graph.name[id(loop.sum_node)]} = {vectorized.output_sum()}"
+                f"  # {_where(loop.sum_node)}"]
+        names = self.loop_names(loop)
         sample = loop.samples[0]
         slot_names = _target(len(loop.slots[0]), "s")
         lines = [f"    # {len(loop.samples)} samples, each the same graph of {len(sample)} "
                  f"nodes: one loop"]
-        vectorized = self.vectorized.get(id(loop.sum_node))
-        if vectorized is not None:
-            return vectorized.forward(self.samples_matrix(loop, index), len(loop.samples)) + [
-                f"    {self.graph.name[id(loop.sum_node)]} = {vectorized.output_sum()}"
-                f"  # {_where(loop.sum_node)}"]
         if all("A[" not in row for row in rows):
             self.graph.namespace[f"ROWS{index}"] = [
                 tuple(leaf._data for leaf in slots) for slots in loop.slots]
@@ -1017,25 +1018,25 @@ class _Writer:
                   f"  # {_where(loop.sum_node)}"]
         return lines
 
-    def samples_matrix(self, loop: _Loop, index: int) -> str:
+    def samples_matrix(self, loop: _Loop, index: int, rows: list[str]) -> str:
         """The code of a vectorised loop's matrix S: row k holds leaf k of every sample.
+        rows: each sample's leaves as the Python loop would read them ("(*A[0:64], 1.0,)").
 
         Constants (the samples were made inside f) are fixed: S is made once, now. Argument
         numbers are picked out of A by their positions, SLOTS[k][i] for sample i's leaf k.
         """
         np = jit_numpy.numpy()
-        names = [[self.graph.name[id(leaf)] for leaf in slots] for slots in loop.slots]
-        if all("A[" not in name for row in names for name in row):
+        if all("A[" not in row for row in rows):
             self.graph.namespace[f"ROWS{index}"] = np.array(
                 [[leaf._data for leaf in slots] for slots in loop.slots], dtype=float).T
             return f"ROWS{index}  # one row per sample leaf: the samples' fixed numbers"
-        positions = [[_argument(name) for name in row] for row in names]
+        positions = [[_argument(self.graph.name[id(leaf)]) for leaf in slots]
+                     for slots in loop.slots]
         if all(k is not None for row in positions for k in row):
             self.graph.namespace[f"SLOTS{index}"] = np.array(positions).T
             return (f"_np.array(A)[SLOTS{index}]  # one row per sample leaf: "
                     f"SLOTS{index}[k][i] is where sample i's leaf k is in A")
-        rows = _tuple_of([_display(row) for row in names])
-        return f"_np.array({rows}, dtype=float).T  # one row per sample leaf"
+        return f"_np.array({_tuple_of(rows)}, dtype=float).T  # one row per sample leaf"
 
     def loop_names(self, loop: _Loop) -> dict[int, str]:
         """Names inside the loop, from sample 0: u0.. for its nodes, s0.. for its leaves."""
