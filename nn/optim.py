@@ -200,29 +200,23 @@ class Adam(Optimizer):
         gradients = [p.grad for p in self.params]
         share1, share2 = 1.0 - beta1, 1.0 - beta2  # the new gradient's share of m and v
         if self.vectorize:
-            self._update_with_numpy(lr, numbers, gradients, correction1, correction2)
-            return
-        means = [beta1 * m + share1 * g for m, g in zip(self.m, gradients)]
-        squares = [beta2 * v + share2 * g * g for v, g in zip(self.v, gradients)]
-        # p - lr * m_hat / (sqrt(v_hat) + eps), with m_hat and v_hat written out in place
-        set_data(self.params, [x - lr * (m / correction1) / (sqrt(v / correction2) + eps)
-                               for x, m, v in zip(numbers, means, squares)])
-        self.m, self.v = means, squares
-
-    def _update_with_numpy(self, lr: float, numbers: Sequence[float],
-                           gradients: list[float], correction1: float,
-                           correction2: float) -> None:
-        """_update's formulas, each one NumPy operation over all the parameters, in the
-        same order of operations: the same floats. As in plain Python, an inf or NaN goes
-        on silently (fit checks for them after the step)."""
-        np, (beta1, beta2), eps = _numpy_for_adam(), self.betas, self.eps
-        g = np.array(gradients, dtype=float)
-        with np.errstate(all="ignore"):
-            means = beta1 * self.m + (1.0 - beta1) * g
-            squares = beta2 * self.v + (1.0 - beta2) * g * g
-            moved = np.array(numbers, dtype=float) - lr * (means / correction1) / (
-                np.sqrt(squares / correction2) + eps)
-        set_data(self.params, moved.tolist())
+            # The same formulas, each one NumPy operation over all the parameters, in the
+            # same order of operations: the same floats. As in plain Python, an inf or NaN
+            # goes on silently (fit checks for them after the step).
+            np = _numpy_for_adam()
+            g = np.array(gradients, dtype=float)
+            with np.errstate(all="ignore"):
+                means = beta1 * self.m + share1 * g
+                squares = beta2 * self.v + share2 * g * g
+                moved = (np.array(numbers, dtype=float) - lr * (means / correction1)
+                         / (np.sqrt(squares / correction2) + eps)).tolist()
+        else:
+            means = [beta1 * m + share1 * g for m, g in zip(self.m, gradients)]
+            squares = [beta2 * v + share2 * g * g for v, g in zip(self.v, gradients)]
+            # p - lr * m_hat / (sqrt(v_hat) + eps), with m_hat and v_hat written out in place
+            moved = [x - lr * (m / correction1) / (sqrt(v / correction2) + eps)
+                     for x, m, v in zip(numbers, means, squares)]
+        set_data(self.params, moved)
         self.m, self.v = means, squares
 
 
